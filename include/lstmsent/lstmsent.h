@@ -1,0 +1,420 @@
+/*
+ * liblstmsent: the LSTM sentiment classifier of a well-known PyTorch tutorial
+ * (Kaggle's movie-review phrases, five classes), as a C library.
+ *
+ * Objects, each an opaque handle:
+ *   lstmsent_corpus   phrases from a TSV file or memory, tokenised as Python's
+ *                     phrase.lower().split(), and the vocabulary built from them
+ *   lstmsent_dataset  the padded (N, T) id matrix with lengths and labels
+ *   lstmsent_sampler  the training loop's sampling: n rows with replacement,
+ *                     shuffled, cut into batches (the last partial one dropped)
+ *   lstmsent_model    SentimentRNN: embedding, LSTM, dropout, linear, sigmoid
+ *   lstmsent_hidden   an LSTM state (h, c), each (num_layers, B, H)
+ *   lstmsent_optim    Adam over a model's parameters
+ *
+ * A training epoch, as in the tutorial (error checks left out):
+ *
+ *   lstmsent_corpus *corpus;  lstmsent_dataset *data;  lstmsent_sampler *s;
+ *   lstmsent_model *net;  lstmsent_optim *adam;  lstmsent_hidden *h;
+ *   lstmsent_model_options mo;  lstmsent_adam_options ao;
+ *   lstmsent_corpus_load_tsv(&corpus, "train.tsv", NULL);
+ *   lstmsent_dataset_create(&data, corpus, NULL);                // T = 30, right padding
+ *   lstmsent_sampler_create(&s, data, 42);
+ *   lstmsent_model_options_default(&mo, lstmsent_corpus_vocab_size(corpus));
+ *   lstmsent_model_create(&net, &mo);
+ *   lstmsent_adam_options_default(&ao);  ao.lr = 0.01f;
+ *   lstmsent_optim_create_adam(&adam, net, &ao);
+ *
+ *   int32_t ids[32 * 30], labels[32];  float out[32 * 5], loss, acc, norm;  size_t got;
+ *   lstmsent_sampler_draw(s, 1000);                              // 1000 rows, with replacement
+ *   lstmsent_model_init_hidden(net, 32, &h);                     // zero state
+ *   while (lstmsent_sampler_next_batch(s, 32, 1, ids, 32 * 30, labels, 32, NULL, 0, &got)
+ *              == LSTMSENT_OK && got == 32) {
+ *       lstmsent_optim_zero_grad(adam, net);
+ *       lstmsent_model_forward(net, ids, 32, 30, NULL, h, out, 32 * 5, h);
+ *       lstmsent_model_loss(net, labels, 32, &loss, &acc);
+ *       lstmsent_model_backward(net);
+ *       lstmsent_model_clip_grad_norm(net, 5.0f, 0, &norm);
+ *       lstmsent_optim_step(adam, net);
+ *   }
+ *
+ * Errors: every call that can fail returns an lstmsent_status, 0 for success and a
+ * negative code for failure. lstmsent_strerror() gives the code's text and
+ * lstmsent_last_error() a detailed message for the last failure on the calling thread.
+ * The library never prints, exits or aborts on bad input, and a call that fails leaves
+ * its handles as they were. lstmsent_X_free(NULL) is a no-op.
+ *
+ * Threads: a handle may be used by one thread at a time; distinct handles may be used
+ * from distinct threads at once. A const handle (a corpus or dataset after creation)
+ * may be read from many threads at once.
+ */
+#ifndef LSTMSENT_LSTMSENT_H
+#define LSTMSENT_LSTMSENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lstmsent/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(LSTMSENT_BUILDING)
+#define LSTMSENT_API __declspec(dllexport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define LSTMSENT_API __attribute__((visibility("default")))
+#else
+#define LSTMSENT_API
+#endif
+
+/* ------------------------------------------------------------------------------------
+ * Version and errors
+ * ---------------------------------------------------------------------------------- */
+
+/* LSTMSENT_VERSION_NUMBER of the library actually linked: major * 10000 + minor * 100 + patch. */
+LSTMSENT_API unsigned lstmsent_version_number(void);
+/* "MAJOR.MINOR.PATCH" of the library actually linked. */
+LSTMSENT_API const char *lstmsent_version_string(void);
+
+/* Values are fixed once released; new codes are only ever added at the end. */
+typedef enum lstmsent_status {
+    LSTMSENT_OK = 0,
+    LSTMSENT_ERR_NOMEM = -1,          /* out of memory */
+    LSTMSENT_ERR_NULL = -2,           /* a required pointer argument is NULL */
+    LSTMSENT_ERR_INVALID = -3,        /* an argument or option is out of its range */
+    LSTMSENT_ERR_IO = -4,             /* a file is missing, unreadable or unwritable */
+    LSTMSENT_ERR_EMPTY = -5,          /* a file or input holds no data at all */
+    LSTMSENT_ERR_HEADER = -6,         /* no header line, or a required column is missing */
+    LSTMSENT_ERR_FIELDS = -7,         /* a row has too few or too many fields */
+    LSTMSENT_ERR_LABEL = -8,          /* a label is not an integer in its range */
+    LSTMSENT_ERR_UTF8 = -9,           /* text is not valid UTF-8 */
+    LSTMSENT_ERR_UNKNOWN_WORD = -10,  /* a word is not in the vocabulary */
+    LSTMSENT_ERR_VOCAB = -11,         /* a vocabulary file has an empty or duplicate word */
+    LSTMSENT_ERR_SHAPE = -12,         /* sizes that must agree do not */
+    LSTMSENT_ERR_BUFFER = -13,        /* a caller's buffer is too small or of the wrong size */
+    LSTMSENT_ERR_TOKEN = -14,         /* a token id is negative or outside the embedding */
+    LSTMSENT_ERR_STATE = -15,         /* calls out of order (backward before forward, ...) */
+    LSTMSENT_ERR_NO_PARAM = -16,      /* no parameter of that name */
+    LSTMSENT_ERR_NONFINITE = -17,     /* a NaN or infinity where finite numbers are required */
+    LSTMSENT_ERR_MISMATCH = -18,      /* objects that do not belong together */
+    LSTMSENT_ERR_FORMAT = -19         /* a model file is malformed */
+} lstmsent_status;
+
+/* A static text for a status code ("unknown status" for a value that is none). */
+LSTMSENT_API const char *lstmsent_strerror(int status);
+
+/* The detailed message of the last failed call on this thread, such as
+ * "train.tsv:1234: Sentiment 'x' is not an integer 0..4"; "" when there was none.
+ * Valid until the next call into the library on this thread. */
+LSTMSENT_API const char *lstmsent_last_error(void);
+
+/* ------------------------------------------------------------------------------------
+ * Corpus: phrases and the vocabulary (the tutorial's Corpus_Extr)
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lstmsent_corpus lstmsent_corpus;
+
+/* What encoding does with a word that is not in the vocabulary. The tutorial has no
+ * policy (Python raises KeyError); a corpus whose vocabulary is its own never meets one. */
+typedef enum lstmsent_unknown {
+    LSTMSENT_UNKNOWN_PAD = 0,    /* map it to 0, the padding id */
+    LSTMSENT_UNKNOWN_ID = 1,     /* map it to lstmsent_corpus_unknown_id() = vocab size + 1;
+                                    a model then needs vocab size + 2 embedding rows */
+    LSTMSENT_UNKNOWN_ERROR = 2   /* fail with LSTMSENT_ERR_UNKNOWN_WORD */
+} lstmsent_unknown;
+
+typedef struct lstmsent_corpus_options {
+    /* NULL (default): build the vocabulary from these phrases, as Corpus_Extr does.
+     * Otherwise: encode these phrases with a copy of that corpus's vocabulary (dev and
+     * test data encoded with the training vocabulary). */
+    const lstmsent_corpus *vocabulary;
+    lstmsent_unknown unknown;    /* default LSTMSENT_UNKNOWN_PAD */
+} lstmsent_corpus_options;
+
+LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts);
+
+/* Load a Kaggle-layout TSV file: a header line, tab-separated fields, columns found by
+ * name (PhraseId, SentenceId, Phrase, and Sentiment when present; others are ignored).
+ * UTF-8, "\n" or "\r\n" line ends, no quoting. opts may be NULL for the defaults. */
+LSTMSENT_API lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
+                                                      const lstmsent_corpus_options *opts);
+
+/* Build from n phrases in memory (NUL-terminated UTF-8). labels may be NULL (unlabelled)
+ * or hold n values 0..4. Phrase and sentence ids are then 1..n and 0. */
+LSTMSENT_API lstmsent_status lstmsent_corpus_create(lstmsent_corpus **out,
+                                                    const char *const *phrases,
+                                                    const int32_t *labels, size_t n,
+                                                    const lstmsent_corpus_options *opts);
+
+LSTMSENT_API void lstmsent_corpus_free(lstmsent_corpus *corpus);
+
+/* Number of words; ids run 1..vocab_size, 0 is padding. */
+LSTMSENT_API size_t lstmsent_corpus_vocab_size(const lstmsent_corpus *corpus);
+/* vocab_size + 1: the id LSTMSENT_UNKNOWN_ID maps unseen words to. */
+LSTMSENT_API int32_t lstmsent_corpus_unknown_id(const lstmsent_corpus *corpus);
+LSTMSENT_API size_t lstmsent_corpus_phrase_count(const lstmsent_corpus *corpus);
+/* 1 if the phrases carry labels (a Sentiment column), else 0. */
+LSTMSENT_API int lstmsent_corpus_has_labels(const lstmsent_corpus *corpus);
+
+/* The id of a word as it stands in the vocabulary (already lower-cased). */
+LSTMSENT_API lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus,
+                                                     const char *word, int32_t *id);
+/* The word of id 1..vocab_size; *word stays valid while the corpus lives. */
+LSTMSENT_API lstmsent_status lstmsent_corpus_word(const lstmsent_corpus *corpus, int32_t id,
+                                                  const char **word);
+/* How often the word of id 1..vocab_size occurs in the phrases the vocabulary was built
+ * from (for a borrowed vocabulary: in the phrases of the corpus it came from). */
+LSTMSENT_API lstmsent_status lstmsent_corpus_word_count(const lstmsent_corpus *corpus,
+                                                        int32_t id, int64_t *count);
+
+/* Phrase i's ids (its whole length, no padding); valid while the corpus lives. */
+LSTMSENT_API lstmsent_status lstmsent_corpus_phrase_ids(const lstmsent_corpus *corpus, size_t i,
+                                                        const int32_t **ids, size_t *len);
+/* Arrays of phrase_count values, valid while the corpus lives. labels is NULL for an
+ * unlabelled corpus. */
+LSTMSENT_API const int32_t *lstmsent_corpus_labels(const lstmsent_corpus *corpus);
+LSTMSENT_API const int64_t *lstmsent_corpus_sentence_ids(const lstmsent_corpus *corpus);
+LSTMSENT_API const int64_t *lstmsent_corpus_phrase_ids_column(const lstmsent_corpus *corpus);
+
+/* Tokenise text as Python's text.lower().split() and map the words to ids with this
+ * corpus's vocabulary, unknown words by the given policy. Writes at most cap ids; *n gets
+ * the number of tokens. A text with more than cap tokens fails with LSTMSENT_ERR_BUFFER
+ * (and *n says how many are needed), so a call with cap = 0 asks for the size. */
+LSTMSENT_API lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus,
+                                                    const char *text, lstmsent_unknown unknown,
+                                                    int32_t *ids, size_t cap, size_t *n);
+
+/* Save the vocabulary as UTF-8 text, one word per line in id order (line 1 is id 1). */
+LSTMSENT_API lstmsent_status lstmsent_corpus_save_vocab(const lstmsent_corpus *corpus,
+                                                        const char *path);
+/* A corpus with no phrases whose vocabulary is read from a file written by
+ * lstmsent_corpus_save_vocab (word counts are then 0). Empty or duplicate words, and words
+ * holding white space, fail with LSTMSENT_ERR_VOCAB. */
+LSTMSENT_API lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *path);
+
+/* ------------------------------------------------------------------------------------
+ * Padded dataset (the tutorial's Pad_sequences and PhraseDataset)
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lstmsent_dataset lstmsent_dataset;
+
+typedef enum lstmsent_padding {
+    LSTMSENT_PAD_RIGHT = 0,      /* ids at the left, zeros after (the tutorial) */
+    LSTMSENT_PAD_LEFT = 1        /* zeros first, ids at the right */
+} lstmsent_padding;
+
+typedef enum lstmsent_truncation {
+    LSTMSENT_TRUNCATE_END = 0,   /* keep a long phrase's first T ids (the tutorial) */
+    LSTMSENT_TRUNCATE_START = 1  /* keep its last T ids */
+} lstmsent_truncation;
+
+typedef struct lstmsent_dataset_options {
+    int32_t seq_len;                  /* T, default 30; must be >= 1 */
+    lstmsent_padding padding;         /* default LSTMSENT_PAD_RIGHT */
+    lstmsent_truncation truncation;   /* default LSTMSENT_TRUNCATE_END */
+} lstmsent_dataset_options;
+
+LSTMSENT_API void lstmsent_dataset_options_default(lstmsent_dataset_options *opts);
+
+/* The padded matrix of every phrase of the corpus; opts may be NULL for the defaults.
+ * The dataset copies what it needs: the corpus may be freed afterwards. */
+LSTMSENT_API lstmsent_status lstmsent_dataset_create(lstmsent_dataset **out,
+                                                     const lstmsent_corpus *corpus,
+                                                     const lstmsent_dataset_options *opts);
+LSTMSENT_API void lstmsent_dataset_free(lstmsent_dataset *dataset);
+
+LSTMSENT_API size_t lstmsent_dataset_rows(const lstmsent_dataset *dataset);
+LSTMSENT_API int32_t lstmsent_dataset_seq_len(const lstmsent_dataset *dataset);
+/* (N, T) row-major ids; valid while the dataset lives. */
+LSTMSENT_API const int32_t *lstmsent_dataset_ids(const lstmsent_dataset *dataset);
+/* (N) number of real (non-padding) ids in each row: min(phrase length, T). */
+LSTMSENT_API const int32_t *lstmsent_dataset_lengths(const lstmsent_dataset *dataset);
+/* (N) labels, or NULL for an unlabelled dataset. */
+LSTMSENT_API const int32_t *lstmsent_dataset_labels(const lstmsent_dataset *dataset);
+
+/* ------------------------------------------------------------------------------------
+ * Sampler: the training loop's rows and batches, from a seeded RNG of its own
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lstmsent_sampler lstmsent_sampler;
+
+/* The sampler reads the dataset, which must outlive it. */
+LSTMSENT_API lstmsent_status lstmsent_sampler_create(lstmsent_sampler **out,
+                                                     const lstmsent_dataset *dataset,
+                                                     uint64_t seed);
+LSTMSENT_API void lstmsent_sampler_free(lstmsent_sampler *sampler);
+
+/* Start an epoch of n row numbers drawn uniformly from all rows with replacement, then
+ * shuffled (the tutorial's np.random.choice + DataLoader(shuffle=True)). */
+LSTMSENT_API lstmsent_status lstmsent_sampler_draw(lstmsent_sampler *sampler, size_t n);
+/* Start an epoch of every row once, shuffled. */
+LSTMSENT_API lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler);
+/* Start an epoch of every row once, in order (evaluation). */
+LSTMSENT_API lstmsent_status lstmsent_sampler_sequential(lstmsent_sampler *sampler);
+
+/* Fill the next batch of `batch` rows: ids (batch, T) needs ids_cap >= batch * T, labels
+ * (batch) and lengths (batch) may be NULL (labels must be NULL for an unlabelled dataset
+ * with cap 0). *rows gets the number of rows filled: batch, or 0 when the epoch is
+ * exhausted. With drop_last (the tutorial's rule) a final partial batch is dropped;
+ * without it, it is returned with *rows < batch. */
+LSTMSENT_API lstmsent_status lstmsent_sampler_next_batch(lstmsent_sampler *sampler, size_t batch,
+                                                         int drop_last,
+                                                         int32_t *ids, size_t ids_cap,
+                                                         int32_t *labels, size_t labels_cap,
+                                                         int32_t *lengths, size_t lengths_cap,
+                                                         size_t *rows);
+/* The row numbers of the current epoch, in batch order; valid until the next draw. */
+LSTMSENT_API const size_t *lstmsent_sampler_rows(const lstmsent_sampler *sampler, size_t *n);
+
+/* ------------------------------------------------------------------------------------
+ * Model: the tutorial's SentimentRNN
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lstmsent_model lstmsent_model;
+typedef struct lstmsent_hidden lstmsent_hidden;
+
+typedef enum lstmsent_head {
+    LSTMSENT_HEAD_SIGMOID = 0,   /* outputs = sigmoid(fc(x)), loss = the tutorial's criterion
+                                    (softmax cross-entropy of those, 1e-10 inside the log) */
+    LSTMSENT_HEAD_LOGITS = 1     /* outputs = fc(x), loss = ordinary softmax cross-entropy */
+} lstmsent_head;
+
+typedef enum lstmsent_pooling {
+    LSTMSENT_POOL_LAST_STEP = 0,  /* the output of time step T-1, padding or not (the tutorial) */
+    LSTMSENT_POOL_LAST_TOKEN = 1  /* the output at each row's last real token, lengths[b] - 1
+                                     (step 0 for an empty row); needs lengths in forward */
+} lstmsent_pooling;
+
+typedef struct lstmsent_model_options {
+    int64_t num_embeddings;   /* embedding rows; default vocab_size + 1 (row 0 = padding) */
+    int32_t embed_dim;        /* E, default 400 */
+    int32_t hidden_dim;       /* H, default 256 */
+    int32_t num_layers;       /* L, default 2; any number >= 1 */
+    int32_t output_size;      /* O, default 5 */
+    float lstm_dropout;       /* on every LSTM layer's output but the last; default 0.5 */
+    float output_dropout;     /* before the linear layer; default 0.3 */
+    lstmsent_head head;       /* default LSTMSENT_HEAD_SIGMOID */
+    lstmsent_pooling pooling; /* default LSTMSENT_POOL_LAST_STEP */
+    int64_t padding_idx;      /* -1 (default, the tutorial): none; else that row starts and
+                                 stays zero and gets no gradient (PyTorch's padding_idx) */
+    uint64_t seed;            /* initialisation and dropout masks; default 0 */
+} lstmsent_model_options;
+
+/* The tutorial's SentimentRNN(vocab_size + 1, 5, 400, 256, 2). */
+LSTMSENT_API void lstmsent_model_options_default(lstmsent_model_options *opts, size_t vocab_size);
+
+/* A model initialised with PyTorch's distributions from opts->seed: embedding N(0, 1),
+ * LSTM U(-1/sqrt(H), 1/sqrt(H)), linear U(-1/sqrt(H), 1/sqrt(H)). Training mode. */
+LSTMSENT_API lstmsent_status lstmsent_model_create(lstmsent_model **out,
+                                                   const lstmsent_model_options *opts);
+LSTMSENT_API void lstmsent_model_free(lstmsent_model *model);
+LSTMSENT_API lstmsent_status lstmsent_model_get_options(const lstmsent_model *model,
+                                                        lstmsent_model_options *opts);
+
+/* Training mode (1, dropout on) or evaluation mode (0, dropout off, no backward). */
+LSTMSENT_API lstmsent_status lstmsent_model_set_training(lstmsent_model *model, int training);
+LSTMSENT_API int lstmsent_model_is_training(const lstmsent_model *model);
+
+/* An LSTM state (h, c), each (num_layers, batch, hidden_dim), zero. */
+LSTMSENT_API lstmsent_status lstmsent_hidden_create(lstmsent_hidden **out, int32_t num_layers,
+                                                    int32_t batch, int32_t hidden_dim);
+LSTMSENT_API void lstmsent_hidden_free(lstmsent_hidden *hidden);
+LSTMSENT_API int32_t lstmsent_hidden_num_layers(const lstmsent_hidden *hidden);
+LSTMSENT_API int32_t lstmsent_hidden_batch(const lstmsent_hidden *hidden);
+LSTMSENT_API int32_t lstmsent_hidden_dim(const lstmsent_hidden *hidden);
+/* (num_layers, batch, hidden_dim) row-major, writable; valid while the state lives. */
+LSTMSENT_API float *lstmsent_hidden_h(lstmsent_hidden *hidden);
+LSTMSENT_API float *lstmsent_hidden_c(lstmsent_hidden *hidden);
+
+/* The tutorial's init_hidden(batch): a new zero state shaped for this model. */
+LSTMSENT_API lstmsent_status lstmsent_model_init_hidden(const lstmsent_model *model,
+                                                        int32_t batch, lstmsent_hidden **out);
+
+/* outputs (batch, O), hidden_out = net(ids (batch, seq_len), hidden_in).
+ * hidden_in NULL means a zero state; hidden_out may be NULL, or the same object as
+ * hidden_in (the tutorial's h = net(x, h)[1]). The incoming state is a constant to
+ * backward (the tutorial's each.data). lengths (batch) is read only with
+ * LSTMSENT_POOL_LAST_TOKEN and may be NULL otherwise. */
+LSTMSENT_API lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids,
+                                                    int32_t batch, int32_t seq_len,
+                                                    const int32_t *lengths,
+                                                    const lstmsent_hidden *hidden_in,
+                                                    float *outputs, size_t outputs_cap,
+                                                    lstmsent_hidden *hidden_out);
+
+/* The loss of the last forward's outputs against labels (batch) 0..O-1, mean over the
+ * batch, and the batch accuracy (argmax == label). Either out-pointer may be NULL. */
+LSTMSENT_API lstmsent_status lstmsent_model_loss(lstmsent_model *model, const int32_t *labels,
+                                                 size_t batch, float *loss, float *accuracy);
+
+/* Gradients of the last loss with respect to every parameter, through all time steps and
+ * the dropout masks of the forward, ADDED to the gradient buffers (as PyTorch does).
+ * Needs a training-mode forward followed by lstmsent_model_loss. */
+LSTMSENT_API lstmsent_status lstmsent_model_backward(lstmsent_model *model);
+LSTMSENT_API lstmsent_status lstmsent_model_zero_grad(lstmsent_model *model);
+
+/* PyTorch's clip_grad_norm_: total = L2 norm over all gradients; if max_norm / (total +
+ * 1e-6) < 1 every gradient is scaled by it. *total_norm (may be NULL) gets the norm before
+ * clipping. With error_if_nonfinite a NaN or infinite norm fails with
+ * LSTMSENT_ERR_NONFINITE and leaves the gradients unchanged. */
+LSTMSENT_API lstmsent_status lstmsent_model_clip_grad_norm(lstmsent_model *model, float max_norm,
+                                                           int error_if_nonfinite,
+                                                           float *total_norm);
+
+/* Parameters by PyTorch state_dict name: "embedding.weight" (V, E);
+ * "lstm.weight_ih_l{k}" (4H, in), "lstm.weight_hh_l{k}" (4H, H), "lstm.bias_ih_l{k}" and
+ * "lstm.bias_hh_l{k}" (4H), gates stacked i, f, g, o; "fc.weight" (O, H), "fc.bias" (O). */
+LSTMSENT_API size_t lstmsent_model_param_count(const lstmsent_model *model);
+/* Tensor i (0..param_count-1): its name (valid while the model lives), number of
+ * dimensions (1 or 2), shape (shape[1] = 1 for one dimension) and number of floats.
+ * Any out-pointer may be NULL. */
+LSTMSENT_API lstmsent_status lstmsent_model_param_info(const lstmsent_model *model, size_t i,
+                                                       const char **name, int32_t *ndim,
+                                                       int64_t shape[2], size_t *numel);
+/* Total number of floats over all parameters. */
+LSTMSENT_API size_t lstmsent_model_num_floats(const lstmsent_model *model);
+/* Copy a parameter or its gradient out of / into the model; len must equal its numel. */
+LSTMSENT_API lstmsent_status lstmsent_model_get_param(const lstmsent_model *model,
+                                                      const char *name, float *dst, size_t len);
+LSTMSENT_API lstmsent_status lstmsent_model_set_param(lstmsent_model *model, const char *name,
+                                                      const float *src, size_t len);
+LSTMSENT_API lstmsent_status lstmsent_model_get_grad(const lstmsent_model *model,
+                                                     const char *name, float *dst, size_t len);
+LSTMSENT_API lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, const char *name,
+                                                     const float *src, size_t len);
+
+/* ------------------------------------------------------------------------------------
+ * Optimizer: Adam, as torch.optim.Adam
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct lstmsent_optim lstmsent_optim;
+
+typedef struct lstmsent_adam_options {
+    float lr;            /* default 0.001 (PyTorch's; the tutorial uses 0.01); > 0 */
+    float beta1;         /* default 0.9, in [0, 1) */
+    float beta2;         /* default 0.999, in [0, 1) */
+    float eps;           /* default 1e-8, >= 0 */
+    float weight_decay;  /* default 0: added to the gradient as weight_decay * param */
+} lstmsent_adam_options;
+
+LSTMSENT_API void lstmsent_adam_options_default(lstmsent_adam_options *opts);
+
+/* Adam over every parameter of model (m, v and the step count per parameter, zero).
+ * opts may be NULL for the defaults. The optimizer works only with that model. */
+LSTMSENT_API lstmsent_status lstmsent_optim_create_adam(lstmsent_optim **out,
+                                                        lstmsent_model *model,
+                                                        const lstmsent_adam_options *opts);
+LSTMSENT_API void lstmsent_optim_free(lstmsent_optim *optim);
+/* One update of every parameter of model from its gradients (PyTorch's formula:
+ * p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)). */
+LSTMSENT_API lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent_model *model);
+/* optimizer.zero_grad(): zero the gradients of the optimizer's model. */
+LSTMSENT_API lstmsent_status lstmsent_optim_zero_grad(lstmsent_optim *optim, lstmsent_model *model);
+LSTMSENT_API int64_t lstmsent_optim_step_count(const lstmsent_optim *optim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LSTMSENT_LSTMSENT_H */

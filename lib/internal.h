@@ -1,0 +1,78 @@
+/*
+ * What the library's files share and users never see: the error helpers, the RNG, the
+ * one GEMM wrapper every matrix product goes through, and small allocation helpers.
+ * Names here are lstmsent__*; none is exported from the shared library.
+ */
+#ifndef LSTMSENT_INTERNAL_H
+#define LSTMSENT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lstmsent/lstmsent.h"
+
+#if defined(__GNUC__)
+#define LSTMSENT__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define LSTMSENT__PRINTF(a, b)
+#endif
+
+/* ---- errors (status.c) -------------------------------------------------------------- */
+
+/* Record a detailed message for this thread's last failure and return status, so that
+ * `return lstmsent__fail(LSTMSENT_ERR_X, "...", ...);` reads as one statement. */
+lstmsent_status lstmsent__fail(lstmsent_status status, const char *fmt, ...)
+    LSTMSENT__PRINTF(2, 3);
+/* Every public entry point that can fail calls this first, so a success leaves "" behind. */
+void lstmsent__clear_error(void);
+
+/* Fail with LSTMSENT_ERR_NULL naming the argument when p is NULL. */
+#define LSTMSENT__CHECK_NULL(p)                                                  \
+    do {                                                                         \
+        if ((p) == NULL)                                                         \
+            return lstmsent__fail(LSTMSENT_ERR_NULL, "%s: argument '%s' is NULL", \
+                                  __func__, #p);                                 \
+    } while (0)
+
+/* ---- allocation --------------------------------------------------------------------- */
+
+/* malloc(n * size) with an overflow check; NULL on overflow or failure. */
+void *lstmsent__alloc_array(size_t n, size_t size);
+/* calloc with the same contract. */
+void *lstmsent__calloc_array(size_t n, size_t size);
+/* 64-byte aligned, zeroed memory for float buffers; free with lstmsent__free_aligned. */
+float *lstmsent__alloc_floats(size_t n);
+void lstmsent__free_aligned(void *p);
+/* a * b into *out, 0 on overflow, 1 otherwise. */
+int lstmsent__mul_size(size_t a, size_t b, size_t *out);
+
+/* ---- RNG (rng.c): xoshiro256** seeded through splitmix64 ------------------------------
+ * Each handle that needs randomness owns one; there is no global state. */
+
+typedef struct lstmsent__rng {
+    uint64_t s[4];
+} lstmsent__rng;
+
+void lstmsent__rng_seed(lstmsent__rng *rng, uint64_t seed);
+uint64_t lstmsent__rng_u64(lstmsent__rng *rng);
+/* Uniform integer in [0, n), n >= 1, without modulo bias (Lemire's method). */
+uint64_t lstmsent__rng_below(lstmsent__rng *rng, uint64_t n);
+/* Uniform double in [0, 1) with 53 random bits. */
+double lstmsent__rng_double(lstmsent__rng *rng);
+/* Uniform float in [0, 1) with 24 random bits. */
+float lstmsent__rng_float(lstmsent__rng *rng);
+/* Standard normal (Box-Muller in double precision). */
+double lstmsent__rng_normal(lstmsent__rng *rng);
+
+/* ---- GEMM (gemm.c) -------------------------------------------------------------------
+ * Row-major C (M, N) = alpha * op(A) op(B) + beta * C, op(A) (M, K), op(B) (K, N).
+ * trans_a / trans_b: 0 for the matrix as stored, 1 for its transpose. lda, ldb, ldc are
+ * the row strides of A, B and C as stored. */
+void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                    int ldc);
+/* Route lstmsent__gemm through a plain reference loop (1) or cblas_sgemm (0, default),
+ * so tests can tell a kernel bug from a BLAS one. Not thread-safe: tests only. */
+void lstmsent__gemm_use_reference(int on);
+
+#endif /* LSTMSENT_INTERNAL_H */

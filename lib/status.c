@@ -1,0 +1,111 @@
+/*
+ * The error model: status texts, the per-thread detailed message of the last failure,
+ * the version getters, and the small allocation helpers every module uses.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* One message buffer per thread, so concurrent users of distinct handles do not overwrite
+ * each other's messages. Long messages are cut; the status code is never lost. */
+static _Thread_local char last_error[1024];
+
+unsigned lstmsent_version_number(void)
+{
+    return LSTMSENT_VERSION_NUMBER;
+}
+
+const char *lstmsent_version_string(void)
+{
+    return LSTMSENT_VERSION_STRING;
+}
+
+const char *lstmsent_strerror(int status)
+{
+    switch (status) {
+    case LSTMSENT_OK: return "success";
+    case LSTMSENT_ERR_NOMEM: return "out of memory";
+    case LSTMSENT_ERR_NULL: return "a required argument is NULL";
+    case LSTMSENT_ERR_INVALID: return "an argument or option is out of range";
+    case LSTMSENT_ERR_IO: return "a file cannot be read or written";
+    case LSTMSENT_ERR_EMPTY: return "the input holds no data";
+    case LSTMSENT_ERR_HEADER: return "missing header line or required column";
+    case LSTMSENT_ERR_FIELDS: return "a row has the wrong number of fields";
+    case LSTMSENT_ERR_LABEL: return "a label is not an integer in its range";
+    case LSTMSENT_ERR_UTF8: return "invalid UTF-8";
+    case LSTMSENT_ERR_UNKNOWN_WORD: return "a word is not in the vocabulary";
+    case LSTMSENT_ERR_VOCAB: return "malformed vocabulary (empty or duplicate word)";
+    case LSTMSENT_ERR_SHAPE: return "sizes that must agree do not";
+    case LSTMSENT_ERR_BUFFER: return "a buffer is too small or of the wrong size";
+    case LSTMSENT_ERR_TOKEN: return "a token id is outside the embedding";
+    case LSTMSENT_ERR_STATE: return "calls made out of order";
+    case LSTMSENT_ERR_NO_PARAM: return "no parameter of that name";
+    case LSTMSENT_ERR_NONFINITE: return "a value is NaN or infinite";
+    case LSTMSENT_ERR_MISMATCH: return "objects that do not belong together";
+    case LSTMSENT_ERR_FORMAT: return "malformed model file";
+    default: return "unknown status";
+    }
+}
+
+const char *lstmsent_last_error(void)
+{
+    return last_error;
+}
+
+lstmsent_status lstmsent__fail(lstmsent_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void lstmsent__clear_error(void)
+{
+    last_error[0] = '\0';
+}
+
+int lstmsent__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+void *lstmsent__alloc_array(size_t n, size_t size)
+{
+    size_t bytes;
+    if (!lstmsent__mul_size(n, size, &bytes))
+        return NULL;
+    return malloc(bytes ? bytes : 1);
+}
+
+void *lstmsent__calloc_array(size_t n, size_t size)
+{
+    if (n == 0 || size == 0)
+        return calloc(1, 1);
+    return calloc(n, size);
+}
+
+float *lstmsent__alloc_floats(size_t n)
+{
+    size_t bytes;
+    if (!lstmsent__mul_size(n ? n : 1, sizeof(float), &bytes))
+        return NULL;
+    bytes = (bytes + 63) / 64 * 64;
+    float *p = aligned_alloc(64, bytes);
+    if (p != NULL) {
+        for (size_t i = 0; i < bytes / sizeof(float); i++)
+            p[i] = 0.0f;
+    }
+    return p;
+}
+
+void lstmsent__free_aligned(void *p)
+{
+    free(p);
+}

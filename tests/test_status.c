@@ -1,0 +1,111 @@
+/* The error model and the version: texts for every code, the per-thread message. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tap_main.h"
+
+START_TEST(test_version_matches_header)
+{
+    ck_assert_uint_eq(lstmsent_version_number(), LSTMSENT_VERSION_NUMBER);
+    ck_assert_str_eq(lstmsent_version_string(), LSTMSENT_VERSION_STRING);
+    ck_assert_int_eq(LSTMSENT_VERSION_NUMBER, LSTMSENT_VERSION_MAJOR * 10000 +
+                                                  LSTMSENT_VERSION_MINOR * 100 +
+                                                  LSTMSENT_VERSION_PATCH);
+}
+END_TEST
+
+START_TEST(test_strerror_every_code)
+{
+    /* Every code from OK down to the last has its own text, distinct from the others. */
+    const char *seen[64];
+    int n = 0;
+    for (int code = 0; code >= LSTMSENT_ERR_FORMAT; code--) {
+        const char *s = lstmsent_strerror(code);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_str_ne(s, "unknown status");
+        for (int i = 0; i < n; i++)
+            ck_assert_str_ne(s, seen[i]);
+        seen[n++] = s;
+    }
+    ck_assert_str_eq(lstmsent_strerror(LSTMSENT_ERR_FORMAT - 1), "unknown status");
+    ck_assert_str_eq(lstmsent_strerror(1), "unknown status");
+}
+END_TEST
+
+START_TEST(test_fail_records_message)
+{
+    lstmsent__clear_error();
+    ck_assert_str_eq(lstmsent_last_error(), "");
+    lstmsent_status st = lstmsent__fail(LSTMSENT_ERR_LABEL, "train.tsv:%d: Sentiment '%s'", 12, "x");
+    ck_assert_int_eq(st, LSTMSENT_ERR_LABEL);
+    ck_assert_str_eq(lstmsent_last_error(), "train.tsv:12: Sentiment 'x'");
+}
+END_TEST
+
+START_TEST(test_long_message_is_cut_not_overflowed)
+{
+    char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    lstmsent__fail(LSTMSENT_ERR_IO, "%s", big);
+    size_t len = strlen(lstmsent_last_error());
+    ck_assert_uint_gt(len, 100);
+    ck_assert_uint_lt(len, sizeof big - 1);
+}
+END_TEST
+
+static void *other_thread(void *arg)
+{
+    (void)arg;
+    lstmsent__fail(LSTMSENT_ERR_NOMEM, "from the other thread");
+    return NULL;
+}
+
+START_TEST(test_message_is_per_thread)
+{
+    lstmsent__fail(LSTMSENT_ERR_IO, "from the main thread");
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, other_thread, NULL), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_str_eq(lstmsent_last_error(), "from the main thread");
+}
+END_TEST
+
+START_TEST(test_mul_size_overflow)
+{
+    size_t out = 7;
+    ck_assert_int_eq(lstmsent__mul_size(SIZE_MAX / 2 + 1, 2, &out), 0);
+    ck_assert_uint_eq(out, 7);
+    ck_assert_int_eq(lstmsent__mul_size(3, 5, &out), 1);
+    ck_assert_uint_eq(out, 15);
+    ck_assert_ptr_null(lstmsent__alloc_array(SIZE_MAX / 4, 8));
+}
+END_TEST
+
+START_TEST(test_aligned_floats_zeroed)
+{
+    float *p = lstmsent__alloc_floats(1000);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq((uintptr_t)p % 64, 0);
+    for (int i = 0; i < 1000; i++)
+        ck_assert(p[i] == 0.0f);
+    lstmsent__free_aligned(p);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("status");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_version_matches_header);
+    tcase_add_test(tc, test_strerror_every_code);
+    tcase_add_test(tc, test_fail_records_message);
+    tcase_add_test(tc, test_long_message_is_cut_not_overflowed);
+    tcase_add_test(tc, test_message_is_per_thread);
+    tcase_add_test(tc, test_mul_size_overflow);
+    tcase_add_test(tc, test_aligned_floats_zeroed);
+    suite_add_tcase(s, tc);
+    return s;
+}
