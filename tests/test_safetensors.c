@@ -919,6 +919,36 @@ START_TEST(test_writer_rejects_bad_arguments)
 }
 END_TEST
 
+/* The fuzzing seeds say what they are: valid-* files load, bad-* files fail as format
+ * errors. */
+START_TEST(test_seed_corpus_labels)
+{
+    char *dir = join(TEST_SRC_DIR, "fuzz/corpus_safetensors");
+    DIR *d = opendir(dir);
+    ck_assert_msg(d != NULL, "%s: %s", dir, strerror(errno));
+    int valid = 0, bad = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int is_valid = strncmp(e->d_name, "valid-", 6) == 0;
+        if (!is_valid && strncmp(e->d_name, "bad-", 4) != 0)
+            continue;
+        char *path = join(dir, e->d_name);
+        lstmsent__st_file *f = NULL;
+        lstmsent_status st = lstmsent__st_read_file(&f, path);
+        ck_assert_msg(st == (is_valid ? LSTMSENT_OK : LSTMSENT_ERR_FORMAT), "%s: %s", e->d_name,
+                      lstmsent_last_error());
+        lstmsent__st_free(f);
+        free(path);
+        valid += is_valid;
+        bad += !is_valid;
+    }
+    closedir(d);
+    free(dir);
+    ck_assert_int_ge(valid, 3);
+    ck_assert_int_ge(bad, 10);
+}
+END_TEST
+
 START_TEST(test_empty_save)
 {
     unsigned char *img;
@@ -956,6 +986,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_injected_write_failure_keeps_old_file);
     tcase_add_test(tc, test_save_into_bad_directory);
     tcase_add_test(tc, test_writer_rejects_bad_arguments);
+    tcase_add_test(tc, test_seed_corpus_labels);
     tcase_add_test(tc, test_empty_save);
     suite_add_tcase(s, tc);
     return s;
