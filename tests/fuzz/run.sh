@@ -27,12 +27,13 @@ cc=${CC:-clang}
 sources_for() {
     case "$1" in
     safetensors) echo "lib/status.c lib/json.c lib/safetensors.c" ;;
+    json) echo "lib/status.c lib/json.c" ;;
     *) (cd "$root" && echo lib/*.c) ;;
     esac
 }
 libs_for() {
     case "$1" in
-    safetensors) echo "-lm" ;;
+    safetensors | json) echo "-lm" ;;
     *)
         blas=$(pkg-config --libs openblas 2>/dev/null || pkg-config --libs blas 2>/dev/null ||
                echo -lopenblas)
