@@ -535,7 +535,9 @@ lstmsent_status lstmsent__st_read_file(lstmsent__st_file **out, const char *path
     *out = NULL;
     LSTMSENT__CHECK_NULL(path);
     char why[256];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK so that a FIFO is refused below instead of waiting for a writer; it
+     * changes nothing for a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot open: %s", path,
                               errno_text(errno, why, sizeof why));

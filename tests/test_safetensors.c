@@ -721,6 +721,12 @@ START_TEST(test_read_file_errors)
 
     ck_assert_int_eq(lstmsent__st_read_file(&f, dir), LSTMSENT_ERR_IO);
     ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "not a regular file"));
+    /* A FIFO with no writer is refused at once, not waited on. */
+    char *fifo = join(dir, "fifo");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_eq(lstmsent__st_read_file(&f, fifo), LSTMSENT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "not a regular file"));
+    free(fifo);
 
     /* A malformed file: the format message, prefixed with the path. */
     char *bad = join(dir, "bad.safetensors");
