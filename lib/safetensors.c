@@ -853,9 +853,11 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
     return LSTMSENT_OK;
 }
 
-/* Copy count floats to dst in little-endian order. */
+/* Copy count floats to dst in little-endian order. src may be NULL when count is 0. */
 static void store_le_f32(unsigned char *dst, const float *src, size_t count)
 {
+    if (count == 0)
+        return;
     if (!ST_BIG_ENDIAN) {
         memcpy(dst, src, count * sizeof(float));
         return;
