@@ -1,0 +1,116 @@
+/*
+ * The C side of tests/st_reference_check.py, which checks the safetensors code against an
+ * independent reader and writer written from the spec in Python:
+ *   st_roundtrip write PATH         save a known file (the values the script expects)
+ *   st_roundtrip dump PATH          read a file and print it as JSON: metadata, and per
+ *                                   tensor its dtype, shape and data bytes in hex
+ *   st_roundtrip expect-error PATH  exit 0 only if reading fails with a format error
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "safetensors.h"
+
+/* The known file; st_reference_check.py builds the same values. */
+static int write_known(const char *path)
+{
+    float emb[3 * 4], bias[8], scalar[1] = {3.14159274f};
+    for (int i = 0; i < 12; i++)
+        emb[i] = (float)i * 0.25f - 1.0f;
+    for (int i = 0; i < 8; i++)
+        bias[i] = 1.0f / (float)(i + 1);
+    bias[7] = -0.0f;
+    static const int64_t emb_shape[2] = {3, 4}, bias_shape[1] = {8}, empty_shape[2] = {0, 2};
+    const lstmsent__st_out_tensor tensors[] = {
+        {"embedding.weight", 2, emb_shape, emb},
+        {"lstm.bias_ih_l0", 1, bias_shape, bias},
+        {"scalar", 0, NULL, scalar},
+        {"empty", 2, empty_shape, NULL},
+    };
+    const lstmsent__st_pair meta[] = {
+        {"library", "lstmsent"},
+        {"vocab", "a\nb\t\"c\" \\ \xC3\xA9 \xF0\x9F\x98\x80 \x01"},
+    };
+    lstmsent_status st = lstmsent__st_save_f32(path, tensors, 4, meta, 2);
+    if (st != LSTMSENT_OK) {
+        fprintf(stderr, "save: %s\n", lstmsent_last_error());
+        return 1;
+    }
+    return 0;
+}
+
+static int dump(const char *path)
+{
+    lstmsent__st_file *f;
+    if (lstmsent__st_read_file(&f, path) != LSTMSENT_OK) {
+        fprintf(stderr, "read: %s\n", lstmsent_last_error());
+        return 1;
+    }
+    lstmsent__json_writer w;
+    lstmsent__json_writer_init(&w);
+    lstmsent__json_write_raw(&w, "{\"metadata\":{", 13);
+    for (size_t i = 0; i < f->n_meta; i++) {
+        if (i > 0)
+            lstmsent__json_write_raw(&w, ",", 1);
+        lstmsent__json_write_string(&w, f->meta[i].key, strlen(f->meta[i].key));
+        lstmsent__json_write_raw(&w, ":", 1);
+        lstmsent__json_write_string(&w, f->meta[i].value, strlen(f->meta[i].value));
+    }
+    lstmsent__json_write_raw(&w, "},\"tensors\":{", 13);
+    for (size_t i = 0; i < f->n_tensors; i++) {
+        const lstmsent__st_tensor *t = &f->tensors[i];
+        if (i > 0)
+            lstmsent__json_write_raw(&w, ",", 1);
+        lstmsent__json_write_string(&w, t->name, strlen(t->name));
+        lstmsent__json_write_raw(&w, ":{\"dtype\":", 10);
+        const char *dtype = lstmsent__st_dtype_name(t->dtype);
+        lstmsent__json_write_string(&w, dtype, strlen(dtype));
+        lstmsent__json_write_raw(&w, ",\"shape\":[", 10);
+        for (int d = 0; d < t->ndim; d++) {
+            if (d > 0)
+                lstmsent__json_write_raw(&w, ",", 1);
+            lstmsent__json_write_i64(&w, t->shape[d]);
+        }
+        lstmsent__json_write_raw(&w, "],\"hex\":\"", 9);
+        for (size_t b = t->begin; b < t->end; b++) {
+            char hex[3];
+            snprintf(hex, sizeof hex, "%02x", f->data[b]);
+            lstmsent__json_write_raw(&w, hex, 2);
+        }
+        lstmsent__json_write_raw(&w, "\"}", 2);
+    }
+    lstmsent__json_write_raw(&w, "}}\n", 3);
+    int rc = w.status == LSTMSENT_OK ? 0 : 1;
+    if (rc == 0)
+        fwrite(w.data, 1, w.len, stdout);
+    lstmsent__json_writer_free(&w);
+    lstmsent__st_free(f);
+    return rc;
+}
+
+static int expect_error(const char *path)
+{
+    lstmsent__st_file *f;
+    lstmsent_status st = lstmsent__st_read_file(&f, path);
+    if (st == LSTMSENT_OK) {
+        lstmsent__st_free(f);
+        fprintf(stderr, "%s: read without error\n", path);
+        return 1;
+    }
+    printf("%s\n", lstmsent_last_error());
+    return st == LSTMSENT_ERR_FORMAT ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "write") == 0)
+        return write_known(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "dump") == 0)
+        return dump(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "expect-error") == 0)
+        return expect_error(argv[2]);
+    fprintf(stderr, "usage: %s write|dump|expect-error PATH\n", argv[0]);
+    return 2;
+}
