@@ -13,10 +13,10 @@ import sys
 def header_names(path):
     text = open(path, encoding="utf-8").read()
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"^\s*#.*$", " ", text, flags=re.M)   # the LSTMSENT_API definitions
     names = set()
     for decl in re.findall(r"LSTMSENT_API\b([^;{]*?)\(", text, flags=re.S):
         names.add(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", decl)[-1])
-    names.discard("LSTMSENT_API")
     return names
 
 

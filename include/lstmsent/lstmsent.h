@@ -110,6 +110,19 @@ LSTMSENT_API const char *lstmsent_strerror(int status);
 LSTMSENT_API const char *lstmsent_last_error(void);
 
 /* ------------------------------------------------------------------------------------
+ * Threads
+ * ---------------------------------------------------------------------------------- */
+
+/* How many threads the matrix products may use (OpenBLAS's thread count): a process-wide
+ * setting, like openblas_set_num_threads(), that affects every model. n >= 1; call it
+ * before training, not while another thread is inside the library. Fails with
+ * LSTMSENT_ERR_INVALID for n < 1, and does nothing but succeed for n = 1 with a BLAS that
+ * has no thread control. */
+LSTMSENT_API lstmsent_status lstmsent_set_threads(int n);
+/* The thread count in force (1 with a BLAS that has no thread control). */
+LSTMSENT_API int lstmsent_get_threads(void);
+
+/* ------------------------------------------------------------------------------------
  * Corpus: phrases and the vocabulary (the tutorial's Corpus_Extr)
  * ---------------------------------------------------------------------------------- */
 
@@ -391,11 +404,13 @@ LSTMSENT_API lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, cons
 typedef struct lstmsent_optim lstmsent_optim;
 
 typedef struct lstmsent_adam_options {
-    float lr;            /* default 0.001 (PyTorch's; the tutorial uses 0.01); > 0 */
-    float beta1;         /* default 0.9, in [0, 1) */
-    float beta2;         /* default 0.999, in [0, 1) */
-    float eps;           /* default 1e-8, >= 0 */
-    float weight_decay;  /* default 0: added to the gradient as weight_decay * param */
+    /* Doubles, as PyTorch keeps them (Python floats); the update rounds them to float
+     * where PyTorch does. */
+    double lr;            /* default 0.001 (PyTorch's; the tutorial uses 0.01); > 0 */
+    double beta1;         /* default 0.9, in [0, 1) */
+    double beta2;         /* default 0.999, in [0, 1) */
+    double eps;           /* default 1e-8, >= 0 */
+    double weight_decay;  /* default 0: added to the gradient as weight_decay * param */
 } lstmsent_adam_options;
 
 LSTMSENT_API void lstmsent_adam_options_default(lstmsent_adam_options *opts);
