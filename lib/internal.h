@@ -75,4 +75,23 @@ void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
  * so tests can tell a kernel bug from a BLAS one. Not thread-safe: tests only. */
 void lstmsent__gemm_use_reference(int on);
 
+/* ---- model internals (model.c) -------------------------------------------------------
+ * For the optimizer and the tests. None of these checks its arguments. */
+
+/* The ONE contiguous parameter buffer, in state_dict order (lstmsent_model_param_info gives
+ * each tensor's place), and the gradient buffer of the same layout; *n gets the number of
+ * floats (lstmsent_model_num_floats). Valid while the model lives. */
+float *lstmsent__model_params(lstmsent_model *m, size_t *n);
+float *lstmsent__model_grads(lstmsent_model *m, size_t *n);
+/* A number unique to this model instance in the process (never 0), so that an object
+ * made for one model can tell when it is handed another. */
+uint64_t lstmsent__model_id(const lstmsent_model *m);
+/* Tests: with on, every training-mode forward from now draws the same dropout masks (the
+ * generator restarts from its state at this call), so finite differences see fixed masks. */
+void lstmsent__model_freeze_dropout(lstmsent_model *m, int on);
+/* Tests: the dropout mask (0 or 1/(1-p) per element) of the last forward: which = 0..L-2
+ * the output of LSTM layer `which`, (T, B, H); which = L-1 the output dropout, (B, H).
+ * NULL when that dropout did not run (evaluation mode, p = 0, no forward). */
+const float *lstmsent__model_dropout_mask(const lstmsent_model *m, int32_t which, size_t *n);
+
 #endif /* LSTMSENT_INTERNAL_H */

@@ -333,6 +333,8 @@ LSTMSENT_API int lstmsent_model_is_training(const lstmsent_model *model);
 LSTMSENT_API lstmsent_status lstmsent_hidden_create(lstmsent_hidden **out, int32_t num_layers,
                                                     int32_t batch, int32_t hidden_dim);
 LSTMSENT_API void lstmsent_hidden_free(lstmsent_hidden *hidden);
+/* Set h and c to zero again (init_hidden without a new allocation). */
+LSTMSENT_API lstmsent_status lstmsent_hidden_zero(lstmsent_hidden *hidden);
 LSTMSENT_API int32_t lstmsent_hidden_num_layers(const lstmsent_hidden *hidden);
 LSTMSENT_API int32_t lstmsent_hidden_batch(const lstmsent_hidden *hidden);
 LSTMSENT_API int32_t lstmsent_hidden_dim(const lstmsent_hidden *hidden);

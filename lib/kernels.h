@@ -1,0 +1,92 @@
+/*
+ * The model's kernels: plain forward and backward functions over float buffers, in the
+ * llm.c manner (outputs first, a `d` prefix for gradients, sizes last). model.c strings them
+ * together; tests call some of them directly. Internal, like internal.h.
+ *
+ * Letters: V embedding rows, E embedding dim, H hidden dim, G = 4H (the gates i, f, g, o
+ * stacked in that order, as PyTorch does), O outputs, B batch, T time steps, N rows of a
+ * matrix, C a row's width. Activations are time-major, (T, B, C): the B rows of one time
+ * step are one contiguous (B, C) block, so the recurrent GEMM of a step reads and writes
+ * plain matrices. Ids stay as the caller gives them, (B, T).
+ *
+ * Backward kernels ADD into parameter gradients (dw, db: PyTorch's accumulation) and SET
+ * gradients of activations (dinp), unless a comment says otherwise.
+ */
+#ifndef LSTMSENT_KERNELS_H
+#define LSTMSENT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* ---- layers.c ------------------------------------------------------------------------ */
+
+/* out (T, B, E) = w[ids[b][t]]; ids (B, T) already checked to lie in 0..V-1; w (V, E). */
+void lstmsent__embedding_forward(float *out, const int32_t *ids, const float *w, int B, int T,
+                                 int E);
+/* dw (V, E) += dout (T, B, E) scattered to the rows ids (B, T) name, in (t, b) order;
+ * the row padding_idx (if >= 0) gets nothing. */
+void lstmsent__embedding_backward(float *dw, const float *dout, const int32_t *ids,
+                                  int64_t padding_idx, int B, int T, int E);
+
+/* Inverted dropout: one draw u = lstmsent__rng_float per element in index order, dropped
+ * when u < p; mask (n) gets 0 for a dropped element and 1/(1-p) for a kept one, and
+ * out (n) = inp * mask. out may be inp. p in [0, 1]; p == 1 drops everything. */
+void lstmsent__dropout_forward(float *out, float *mask, const float *inp, float p,
+                               lstmsent__rng *rng, size_t n);
+/* dinp (n) = dout * mask; dinp may be dout. */
+void lstmsent__dropout_backward(float *dinp, const float *mask, const float *dout, size_t n);
+
+/* out (N, O) = inp (N, C) w^T + b; w (O, C), b (O). */
+void lstmsent__linear_forward(float *out, const float *inp, const float *w, const float *b,
+                              int N, int C, int O);
+/* dinp (N, C) = dout w (set); dw (O, C) += dout^T inp; db (O) += the column sums of
+ * dout (N, O). */
+void lstmsent__linear_backward(float *dinp, float *dw, float *db, const float *dout,
+                               const float *inp, const float *w, int N, int C, int O);
+
+/* out (n) = 1 / (1 + exp(-inp)); out may be inp. */
+void lstmsent__sigmoid_forward(float *out, const float *inp, size_t n);
+/* dinp (n) = dout * out * (1 - out), from the forward's output; dinp may be dout. */
+void lstmsent__sigmoid_backward(float *dinp, const float *out, const float *dout, size_t n);
+
+/* Softmax cross-entropy per row of logits (N, C) against labels (N) in 0..C-1: returns
+ * the sum over rows of -log(softmax(logits)[label] + eps) and sets probs (N, C) to the
+ * softmax. eps = 1e-10 is the tutorial's criterion; eps = 0 is ordinary cross-entropy,
+ * computed as logsumexp - logit so that it stays finite for any logits. Rows in double. */
+double lstmsent__softmax_xent_forward(float *probs, const float *logits,
+                                      const int32_t *labels, double eps, int N, int C);
+/* dlogits (N, C) = dloss * d(loss of the row)/d(logits) (set): with r = p_l / (p_l + eps)
+ * (1 for eps = 0), dlogits = dloss * r * (probs - onehot). dloss = 1/N gives the mean. */
+void lstmsent__softmax_xent_backward(float *dlogits, const float *probs,
+                                     const int32_t *labels, double eps, float dloss, int N,
+                                     int C);
+
+/* ---- lstm.c -------------------------------------------------------------------------- */
+
+/* One LSTM layer over all T steps, PyTorch's equations:
+ *   (i, f, g, o) = (sig, sig, tanh, sig)(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+ *   c_t = f c_{t-1} + i g,   h_t = o tanh(c_t)
+ * gates  (T, B, G) out: the activated i, f, g, o (what backward needs)
+ * hs     (T+1, B, H): hs[0] = h_{-1} is read (the incoming state), hs[t+1] = h_t written,
+ *                     so hs + B*H is the layer's output (T, B, H)
+ * cs     (T+1, B, H): likewise for c
+ * tanh_c (T, B, H) out: tanh(c_t)
+ * inp    (T, B, C); w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G).
+ * The input projection of all T steps is one GEMM with M = T*B. */
+void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
+                            const float *inp, const float *w_ih, const float *w_hh,
+                            const float *b_ih, const float *b_hh, int B, int T, int C, int H);
+/* Backward through all T steps from dout (T, B, H), the loss's gradient with respect to
+ * the layer's output h_t; the incoming state is a constant (no gradient flows into it).
+ * dinp (T, B, C) set; dw_ih, dw_hh, db_ih, db_hh added. Scratch: dgates (T, B, G),
+ * dh_next and dc_next (B, H). The weight gradients and dinp are GEMMs over all steps
+ * after the time loop. */
+void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
+                             float *db_hh, float *dgates, float *dh_next, float *dc_next,
+                             const float *dout, const float *gates, const float *hs,
+                             const float *cs, const float *tanh_c, const float *inp,
+                             const float *w_ih, const float *w_hh, int B, int T, int C, int H);
+
+#endif /* LSTMSENT_KERNELS_H */

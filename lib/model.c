@@ -1,0 +1,991 @@
+/*
+ * The tutorial's SentimentRNN: the model handle, its options, its parameters by PyTorch
+ * name, the LSTM state handle, and forward / loss / backward strung together from the
+ * kernels of layers.c and lstm.c. Every parameter lives in ONE contiguous float buffer, in
+ * PyTorch's state_dict order, with named views into it; the gradients are a second buffer
+ * of the same layout, so an optimizer or a norm is one loop over both.
+ *
+ * Letters as in kernels.h: V rows, E embedding dim, H hidden dim, G = 4H, L layers,
+ * O outputs, B batch, T steps. Activations are time-major (T, B, C).
+ *
+ * Dropout draws, from the model's own generator (seeded from opts.seed, separately from
+ * initialisation), in a training-mode forward only and only for p > 0: first, for each
+ * layer l = 0..L-2, one draw per element of that layer's output in (t, b, h) order; then
+ * one draw per element of the pooled (B, H) LSTM output in (b, h) order. The tutorial
+ * applies its output dropout to all B*T positions but reads only the last; only the pooled
+ * position can reach the outputs or the gradients, so only it is drawn for.
+ *
+ * Workspace: every activation of a forward and the scratch of its backward live in one
+ * buffer sized at the first forward for (B, T) and grown only when a later forward needs
+ * more, so the training loop allocates nothing.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "kernels.h"
+
+/* ---- types --------------------------------------------------------------------------- */
+
+struct lstmsent_hidden {
+    int32_t num_layers, batch, hidden_dim;
+    float *h;   // (L, B, H)
+    float *c;   // (L, B, H)
+};
+
+typedef struct tensor_info {
+    char name[32];
+    int32_t ndim;
+    int64_t shape[2];   // shape[1] = 1 for one dimension
+    size_t offset;      // into the parameter (and gradient) buffer, in floats
+    size_t numel;
+} tensor_info;
+
+typedef struct lstm_view {
+    float *w_ih;   // (G, C_l), C_0 = E, C_l = H after
+    float *w_hh;   // (G, H)
+    float *b_ih;   // (G)
+    float *b_hh;   // (G)
+} lstm_view;
+
+/* Named views into one flat buffer: the parameters, or the gradients in the same layout. */
+typedef struct model_views {
+    float *embedding;   // (V, E)
+    lstm_view *lstm;    // [L]
+    float *fc_w;        // (O, H)
+    float *fc_b;        // (O)
+} model_views;
+
+typedef struct layer_acts {
+    float *inp;      // (T, B, C_l) the layer's input: x0, or the layer below's output after dropout
+    float *gates;    // (T, B, G) activated i, f, g, o
+    float *hs;       // (T+1, B, H) hs[0] the incoming h, hs[t+1] = h_t
+    float *cs;       // (T+1, B, H) likewise for c
+    float *tanh_c;   // (T, B, H)
+    float *mask;     // (T, B, H) dropout mask of the output (l < L-1), used when dropout_on
+    float *drop;     // (T, B, H) the output after dropout (l < L-1)
+} layer_acts;
+
+/* The activations of the last forward and the scratch of its backward, carved out of
+ * one workspace buffer for that forward's (B, T). */
+typedef struct activations {
+    int32_t B, T;
+    int dropout_on;        // the forward was in training mode (masks drawn where p > 0)
+    int32_t *ids;          // (B, T) a copy of the forward's ids
+    int32_t *pool_t;       // (B) the step pooled for each row
+    float *x0;             // (T, B, E) embedding output
+    layer_acts *layers;    // [L]
+    float *pooled;         // (B, H) last layer's h at pool_t
+    float *out_mask;       // (B, H) output dropout mask
+    float *fc_drop;        // (B, H) pooled after dropout
+    float *fc_in;          // (B, H) the linear layer's input: fc_drop, or pooled without dropout
+    float *logits;         // (B, O)
+    float *outputs;        // (B, O) sigmoid(logits), or logits itself
+    float *probs;          // (B, O) softmax of the loss's input
+    float *doutputs;       // (B, O) dL/doutputs, set by the loss
+    float *dlogits;        // (B, O) (doutputs itself for the logits head)
+    float *dfc_in;         // (B, H)
+    float *dgates;         // (T, B, G)
+    float *dh_a, *dh_b;    // (T, B, H) gradient w.r.t. a layer's output, ping-pong
+    float *dx0;            // (T, B, E)
+    float *dh_next;        // (B, H)
+    float *dc_next;        // (B, H)
+} activations;
+
+struct lstmsent_model {
+    lstmsent_model_options opts;
+    uint64_t id;
+    int training;
+
+    size_t n_tensors;
+    tensor_info *tensors;  // [n_tensors] in state_dict order
+    size_t num_floats;
+    float *params;         // (num_floats)
+    float *grads;          // (num_floats), same layout
+    model_views p, g;
+
+    lstmsent__rng dropout_rng;
+    lstmsent__rng frozen_rng;  // see lstmsent__model_freeze_dropout
+    int dropout_frozen;
+
+    float *ws;             // workspace floats
+    size_t ws_cap;
+    int32_t *iws;          // workspace ints: ids and pool_t
+    size_t iws_cap;
+    activations a;
+
+    int have_forward;      // a.* holds a successful forward
+    int have_loss;         // ... followed by a loss (doutputs valid)
+};
+
+static _Atomic uint64_t next_model_id = 1;
+
+/* ---- options ------------------------------------------------------------------------- */
+
+void lstmsent_model_options_default(lstmsent_model_options *opts, size_t vocab_size)
+{
+    if (opts == NULL)
+        return;
+    memset(opts, 0, sizeof *opts);
+    opts->num_embeddings = (int64_t)vocab_size + 1;
+    opts->embed_dim = 400;
+    opts->hidden_dim = 256;
+    opts->num_layers = 2;
+    opts->output_size = 5;
+    opts->lstm_dropout = 0.5f;
+    opts->output_dropout = 0.3f;
+    opts->head = LSTMSENT_HEAD_SIGMOID;
+    opts->pooling = LSTMSENT_POOL_LAST_STEP;
+    opts->padding_idx = -1;
+    opts->seed = 0;
+}
+
+static lstmsent_status check_options(const lstmsent_model_options *o)
+{
+    /* Sizes stay below 2^24 so that every GEMM dimension (4H, E, B*T) fits an int. */
+    const int64_t max_dim = 1 << 24;
+    if (o->num_embeddings < 1 || o->num_embeddings > INT32_MAX)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "num_embeddings = %lld is not 1..%d",
+                              (long long)o->num_embeddings, INT32_MAX);
+    if (o->embed_dim < 1 || o->embed_dim > max_dim)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "embed_dim = %d is not 1..%lld",
+                              (int)o->embed_dim, (long long)max_dim);
+    if (o->hidden_dim < 1 || o->hidden_dim > max_dim)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "hidden_dim = %d is not 1..%lld",
+                              (int)o->hidden_dim, (long long)max_dim);
+    if (o->num_layers < 1 || o->num_layers > 1000)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "num_layers = %d is not 1..1000",
+                              (int)o->num_layers);
+    if (o->output_size < 1 || o->output_size > max_dim)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "output_size = %d is not 1..%lld",
+                              (int)o->output_size, (long long)max_dim);
+    if (!(o->lstm_dropout >= 0.0f && o->lstm_dropout <= 1.0f))
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "lstm_dropout = %g is not in [0, 1]",
+                              (double)o->lstm_dropout);
+    if (!(o->output_dropout >= 0.0f && o->output_dropout <= 1.0f))
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "output_dropout = %g is not in [0, 1]",
+                              (double)o->output_dropout);
+    if (o->head != LSTMSENT_HEAD_SIGMOID && o->head != LSTMSENT_HEAD_LOGITS)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "head = %d is not a lstmsent_head",
+                              (int)o->head);
+    if (o->pooling != LSTMSENT_POOL_LAST_STEP && o->pooling != LSTMSENT_POOL_LAST_TOKEN)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "pooling = %d is not a lstmsent_pooling",
+                              (int)o->pooling);
+    if (o->padding_idx < -1 || o->padding_idx >= o->num_embeddings)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                              "padding_idx = %lld is neither -1 nor a row 0..%lld",
+                              (long long)o->padding_idx, (long long)o->num_embeddings - 1);
+    return LSTMSENT_OK;
+}
+
+/* ---- parameters: names, layout, views, initialisation -------------------------------- */
+
+static void add_tensor(lstmsent_model *m, const char *name, int64_t rows, int64_t cols,
+                       int ndim)
+{
+    tensor_info *t = &m->tensors[m->n_tensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim;
+    t->shape[0] = rows;
+    t->shape[1] = cols;
+    t->numel = (size_t)rows * (size_t)cols;
+    t->offset = m->num_floats;
+    m->num_floats += t->numel;
+}
+
+/* The state_dict of SentimentRNN, in its order. Sizes were bounded by check_options, so
+ * nothing here overflows (at most 2^31 * 2^24 floats for the embedding). */
+static void build_tensors(lstmsent_model *m)
+{
+    const lstmsent_model_options *o = &m->opts;
+    const int64_t G = 4 * (int64_t)o->hidden_dim;
+    char name[32];
+    add_tensor(m, "embedding.weight", o->num_embeddings, o->embed_dim, 2);
+    for (int l = 0; l < o->num_layers; l++) {
+        int64_t in = l == 0 ? o->embed_dim : o->hidden_dim;
+        snprintf(name, sizeof name, "lstm.weight_ih_l%d", l);
+        add_tensor(m, name, G, in, 2);
+        snprintf(name, sizeof name, "lstm.weight_hh_l%d", l);
+        add_tensor(m, name, G, o->hidden_dim, 2);
+        snprintf(name, sizeof name, "lstm.bias_ih_l%d", l);
+        add_tensor(m, name, G, 1, 1);
+        snprintf(name, sizeof name, "lstm.bias_hh_l%d", l);
+        add_tensor(m, name, G, 1, 1);
+    }
+    add_tensor(m, "fc.weight", o->output_size, o->hidden_dim, 2);
+    add_tensor(m, "fc.bias", o->output_size, 1, 1);
+}
+
+static void set_views(model_views *v, float *base, const lstmsent_model *m)
+{
+    size_t k = 0;
+    v->embedding = base + m->tensors[k++].offset;
+    for (int l = 0; l < m->opts.num_layers; l++) {
+        v->lstm[l].w_ih = base + m->tensors[k++].offset;
+        v->lstm[l].w_hh = base + m->tensors[k++].offset;
+        v->lstm[l].b_ih = base + m->tensors[k++].offset;
+        v->lstm[l].b_hh = base + m->tensors[k++].offset;
+    }
+    v->fc_w = base + m->tensors[k++].offset;
+    v->fc_b = base + m->tensors[k++].offset;
+}
+
+static void fill_uniform(float *w, size_t n, double bound, lstmsent__rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        w[i] = (float)((2.0 * lstmsent__rng_double(rng) - 1.0) * bound);
+}
+
+/* PyTorch's distributions (not its numbers: the generators differ), drawn in state_dict
+ * order from one generator seeded with opts.seed: nn.Embedding N(0, 1); nn.LSTM
+ * U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias; nn.Linear's kaiming_uniform(a =
+ * sqrt(5)) weight and its bias, both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = H. */
+static void init_params(lstmsent_model *m)
+{
+    const lstmsent_model_options *o = &m->opts;
+    lstmsent__rng rng;
+    lstmsent__rng_seed(&rng, o->seed);
+    const tensor_info *emb = &m->tensors[0];
+    for (size_t i = 0; i < emb->numel; i++)
+        m->params[i] = (float)lstmsent__rng_normal(&rng);
+    if (o->padding_idx >= 0)
+        memset(m->p.embedding + (size_t)o->padding_idx * o->embed_dim, 0,
+               (size_t)o->embed_dim * sizeof(float));
+    double bound = 1.0 / sqrt((double)o->hidden_dim);
+    for (size_t k = 1; k < m->n_tensors; k++)
+        fill_uniform(m->params + m->tensors[k].offset, m->tensors[k].numel, bound, &rng);
+}
+
+/* ---- create, free, options, mode ----------------------------------------------------- */
+
+void lstmsent_model_free(lstmsent_model *model)
+{
+    if (model == NULL)
+        return;
+    free(model->tensors);
+    free(model->p.lstm);
+    free(model->g.lstm);
+    free(model->a.layers);
+    lstmsent__free_aligned(model->params);
+    lstmsent__free_aligned(model->grads);
+    lstmsent__free_aligned(model->ws);
+    free(model->iws);
+    free(model);
+}
+
+lstmsent_status lstmsent_model_create(lstmsent_model **out, const lstmsent_model_options *opts)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    *out = NULL;
+    LSTMSENT__CHECK_NULL(opts);
+    lstmsent_status st = check_options(opts);
+    if (st != LSTMSENT_OK)
+        return st;
+
+    lstmsent_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "model: out of memory");
+    m->opts = *opts;
+    size_t L = (size_t)opts->num_layers;
+    m->tensors = lstmsent__calloc_array(1 + 4 * L + 2, sizeof *m->tensors);
+    m->p.lstm = lstmsent__calloc_array(L, sizeof *m->p.lstm);
+    m->g.lstm = lstmsent__calloc_array(L, sizeof *m->g.lstm);
+    m->a.layers = lstmsent__calloc_array(L, sizeof *m->a.layers);
+    if (m->tensors == NULL || m->p.lstm == NULL || m->g.lstm == NULL || m->a.layers == NULL)
+        goto nomem;
+    build_tensors(m);
+    m->params = lstmsent__alloc_floats(m->num_floats);
+    m->grads = lstmsent__alloc_floats(m->num_floats);
+    if (m->params == NULL || m->grads == NULL)
+        goto nomem;
+    set_views(&m->p, m->params, m);
+    set_views(&m->g, m->grads, m);
+    init_params(m);
+
+    /* Its own stream, so that dropout does not depend on how many floats init drew. */
+    lstmsent__rng_seed(&m->dropout_rng, opts->seed ^ 0x6c73746d64726f70ULL);
+    m->id = atomic_fetch_add(&next_model_id, 1);
+    m->training = 1;
+    *out = m;
+    return LSTMSENT_OK;
+
+nomem:
+    lstmsent_model_free(m);
+    return lstmsent__fail(LSTMSENT_ERR_NOMEM, "model: out of memory for its parameters");
+}
+
+lstmsent_status lstmsent_model_get_options(const lstmsent_model *model,
+                                           lstmsent_model_options *opts)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(opts);
+    *opts = model->opts;
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_model_set_training(lstmsent_model *model, int training)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    model->training = training != 0;
+    return LSTMSENT_OK;
+}
+
+int lstmsent_model_is_training(const lstmsent_model *model)
+{
+    return model != NULL && model->training;
+}
+
+/* ---- internal accessors (internal.h) ------------------------------------------------- */
+
+float *lstmsent__model_params(lstmsent_model *m, size_t *n)
+{
+    if (n != NULL)
+        *n = m->num_floats;
+    return m->params;
+}
+
+float *lstmsent__model_grads(lstmsent_model *m, size_t *n)
+{
+    if (n != NULL)
+        *n = m->num_floats;
+    return m->grads;
+}
+
+uint64_t lstmsent__model_id(const lstmsent_model *m)
+{
+    return m->id;
+}
+
+void lstmsent__model_freeze_dropout(lstmsent_model *m, int on)
+{
+    m->dropout_frozen = on != 0;
+    if (m->dropout_frozen)
+        m->frozen_rng = m->dropout_rng;
+}
+
+const float *lstmsent__model_dropout_mask(const lstmsent_model *m, int32_t which, size_t *n)
+{
+    const activations *a = &m->a;
+    const int32_t L = m->opts.num_layers;
+    if (!m->have_forward || !a->dropout_on || which < 0 || which >= L)
+        return NULL;
+    size_t BH = (size_t)a->B * m->opts.hidden_dim;
+    if (which == L - 1) {
+        if (m->opts.output_dropout <= 0.0f)
+            return NULL;
+        if (n != NULL)
+            *n = BH;
+        return a->out_mask;
+    }
+    if (m->opts.lstm_dropout <= 0.0f)
+        return NULL;
+    if (n != NULL)
+        *n = (size_t)a->T * BH;
+    return a->layers[which].mask;
+}
+
+/* ---- hidden state -------------------------------------------------------------------- */
+
+lstmsent_status lstmsent_hidden_create(lstmsent_hidden **out, int32_t num_layers,
+                                       int32_t batch, int32_t hidden_dim)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    *out = NULL;
+    if (num_layers < 1 || batch < 1 || hidden_dim < 1)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                              "hidden state (%d, %d, %d): every size must be >= 1",
+                              (int)num_layers, (int)batch, (int)hidden_dim);
+    size_t n;
+    if (!lstmsent__mul_size((size_t)num_layers * (size_t)batch, (size_t)hidden_dim, &n))
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "hidden state: size overflows");
+    lstmsent_hidden *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "hidden state: out of memory");
+    h->num_layers = num_layers;
+    h->batch = batch;
+    h->hidden_dim = hidden_dim;
+    h->h = lstmsent__alloc_floats(n);
+    h->c = lstmsent__alloc_floats(n);
+    if (h->h == NULL || h->c == NULL) {
+        lstmsent_hidden_free(h);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "hidden state: out of memory for %zu floats",
+                              2 * n);
+    }
+    *out = h;
+    return LSTMSENT_OK;
+}
+
+void lstmsent_hidden_free(lstmsent_hidden *hidden)
+{
+    if (hidden == NULL)
+        return;
+    lstmsent__free_aligned(hidden->h);
+    lstmsent__free_aligned(hidden->c);
+    free(hidden);
+}
+
+lstmsent_status lstmsent_hidden_zero(lstmsent_hidden *hidden)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(hidden);
+    size_t n = (size_t)hidden->num_layers * (size_t)hidden->batch * (size_t)hidden->hidden_dim;
+    memset(hidden->h, 0, n * sizeof(float));
+    memset(hidden->c, 0, n * sizeof(float));
+    return LSTMSENT_OK;
+}
+
+int32_t lstmsent_hidden_num_layers(const lstmsent_hidden *hidden)
+{
+    return hidden == NULL ? 0 : hidden->num_layers;
+}
+
+int32_t lstmsent_hidden_batch(const lstmsent_hidden *hidden)
+{
+    return hidden == NULL ? 0 : hidden->batch;
+}
+
+int32_t lstmsent_hidden_dim(const lstmsent_hidden *hidden)
+{
+    return hidden == NULL ? 0 : hidden->hidden_dim;
+}
+
+float *lstmsent_hidden_h(lstmsent_hidden *hidden)
+{
+    return hidden == NULL ? NULL : hidden->h;
+}
+
+float *lstmsent_hidden_c(lstmsent_hidden *hidden)
+{
+    return hidden == NULL ? NULL : hidden->c;
+}
+
+lstmsent_status lstmsent_model_init_hidden(const lstmsent_model *model, int32_t batch,
+                                           lstmsent_hidden **out)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    *out = NULL;
+    LSTMSENT__CHECK_NULL(model);
+    return lstmsent_hidden_create(out, model->opts.num_layers, batch, model->opts.hidden_dim);
+}
+
+/* ---- workspace ----------------------------------------------------------------------- */
+
+/* Hands out consecutive pieces of a buffer, each 64-byte aligned; with base NULL it only
+ * counts, so the same code sizes the workspace and carves it. */
+typedef struct carver {
+    float *base;
+    size_t used;
+    int overflow;
+} carver;
+
+static float *carve(carver *cv, size_t a, size_t b, size_t c)
+{
+    size_t n, bytes;
+    if (!lstmsent__mul_size(a, b, &n) || !lstmsent__mul_size(n, c, &n) ||
+        n > SIZE_MAX / 8 - cv->used || !lstmsent__mul_size(n, sizeof(float), &bytes)) {
+        cv->overflow = 1;
+        return NULL;
+    }
+    float *p = cv->base != NULL ? cv->base + cv->used : NULL;
+    cv->used += (n + 15) / 16 * 16;
+    return p;
+}
+
+/* The activations and scratch of a (B, T) forward, laid out in cv. a->layers may be
+ * NULL when only counting. */
+static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t B, int32_t T)
+{
+    const lstmsent_model_options *o = &m->opts;
+    const size_t H = (size_t)o->hidden_dim, E = (size_t)o->embed_dim, G = 4 * H;
+    const size_t O = (size_t)o->output_size, Bs = (size_t)B, Ts = (size_t)T;
+    const int32_t L = o->num_layers;
+    a->B = B;
+    a->T = T;
+    a->x0 = carve(cv, Ts, Bs, E);
+    for (int32_t l = 0; l < L; l++) {
+        layer_acts scratch;
+        layer_acts *la = a->layers != NULL ? &a->layers[l] : &scratch;
+        la->gates = carve(cv, Ts, Bs, G);
+        la->hs = carve(cv, Ts + 1, Bs, H);
+        la->cs = carve(cv, Ts + 1, Bs, H);
+        la->tanh_c = carve(cv, Ts, Bs, H);
+        la->mask = l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+        la->drop = l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+    }
+    a->pooled = carve(cv, Bs, H, 1);
+    a->out_mask = carve(cv, Bs, H, 1);
+    a->fc_drop = carve(cv, Bs, H, 1);
+    a->fc_in = a->pooled;
+    a->logits = carve(cv, Bs, O, 1);
+    a->outputs = o->head == LSTMSENT_HEAD_SIGMOID ? carve(cv, Bs, O, 1) : a->logits;
+    a->probs = carve(cv, Bs, O, 1);
+    a->doutputs = carve(cv, Bs, O, 1);
+    a->dlogits = o->head == LSTMSENT_HEAD_SIGMOID ? carve(cv, Bs, O, 1) : a->doutputs;
+    a->dfc_in = carve(cv, Bs, H, 1);
+    a->dgates = carve(cv, Ts, Bs, G);
+    a->dh_a = carve(cv, Ts, Bs, H);
+    a->dh_b = carve(cv, Ts, Bs, H);
+    a->dx0 = carve(cv, Ts, Bs, E);
+    a->dh_next = carve(cv, Bs, H, 1);
+    a->dc_next = carve(cv, Bs, H, 1);
+}
+
+/* Make the workspace large enough for a (B, T) forward. On failure the old workspace, and
+ * so the last forward's activations, stay as they were. */
+static lstmsent_status reserve_workspace(lstmsent_model *m, int32_t B, int32_t T)
+{
+    activations probe = {0};      // counting only: the live activations stay as they are
+    carver cv = {NULL, 0, 0};
+    layout(m, &probe, &cv, B, T);
+    size_t ints = (size_t)B * (size_t)T + (size_t)B;   // B*T <= INT_MAX was checked
+    if (cv.overflow)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: workspace for B = %d, T = %d "
+                              "overflows", (int)B, (int)T);
+    if (cv.used > m->ws_cap) {
+        float *ws = lstmsent__alloc_floats(cv.used);
+        if (ws == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: out of memory for a workspace "
+                                  "of %zu floats", cv.used);
+        int32_t *iws = ints > m->iws_cap ? lstmsent__alloc_array(ints, sizeof *iws) : NULL;
+        if (ints > m->iws_cap && iws == NULL) {
+            lstmsent__free_aligned(ws);
+            return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: out of memory");
+        }
+        /* The old activations go with the old buffer. */
+        lstmsent__free_aligned(m->ws);
+        m->ws = ws;
+        m->ws_cap = cv.used;
+        if (iws != NULL) {
+            free(m->iws);
+            m->iws = iws;
+            m->iws_cap = ints;
+        }
+        m->have_forward = 0;
+        m->have_loss = 0;
+    } else if (ints > m->iws_cap) {
+        int32_t *iws = lstmsent__alloc_array(ints, sizeof *iws);
+        if (iws == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: out of memory");
+        free(m->iws);
+        m->iws = iws;
+        m->iws_cap = ints;
+        m->have_forward = 0;
+        m->have_loss = 0;
+    }
+    return LSTMSENT_OK;
+}
+
+/* ---- forward ------------------------------------------------------------------------- */
+
+static lstmsent_status check_hidden(const lstmsent_model *m, const lstmsent_hidden *h,
+                                    int32_t B, const char *which)
+{
+    if (h == NULL)
+        return LSTMSENT_OK;
+    if (h->num_layers != m->opts.num_layers || h->batch != B ||
+        h->hidden_dim != m->opts.hidden_dim)
+        return lstmsent__fail(LSTMSENT_ERR_SHAPE,
+                              "forward: %s is (%d, %d, %d), the model needs (%d, %d, %d)",
+                              which, (int)h->num_layers, (int)h->batch, (int)h->hidden_dim,
+                              (int)m->opts.num_layers, (int)B, (int)m->opts.hidden_dim);
+    return LSTMSENT_OK;
+}
+
+/* Everything forward can reject, checked before anything changes. */
+static lstmsent_status check_forward(const lstmsent_model *m, const int32_t *ids, int32_t B,
+                                     int32_t T, const int32_t *lengths,
+                                     const lstmsent_hidden *hidden_in, size_t outputs_cap,
+                                     const lstmsent_hidden *hidden_out)
+{
+    const lstmsent_model_options *o = &m->opts;
+    if (B < 1 || T < 1)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                              "forward: batch = %d and seq_len = %d must both be >= 1", (int)B,
+                              (int)T);
+    if ((int64_t)B * T > INT_MAX)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                              "forward: batch * seq_len = %lld is more than %d",
+                              (long long)B * T, INT_MAX);
+    size_t need = (size_t)B * (size_t)o->output_size;
+    if (outputs_cap < need)
+        return lstmsent__fail(LSTMSENT_ERR_BUFFER,
+                              "forward: outputs holds %zu floats, (%d, %d) needs %zu",
+                              outputs_cap, (int)B, (int)o->output_size, need);
+    lstmsent_status st = check_hidden(m, hidden_in, B, "hidden_in");
+    if (st == LSTMSENT_OK)
+        st = check_hidden(m, hidden_out, B, "hidden_out");
+    if (st != LSTMSENT_OK)
+        return st;
+    for (int32_t b = 0; b < B; b++) {
+        for (int32_t t = 0; t < T; t++) {
+            int32_t v = ids[(size_t)b * T + t];
+            if (v < 0 || v >= o->num_embeddings)
+                return lstmsent__fail(LSTMSENT_ERR_TOKEN,
+                                      "forward: ids[%d][%d] = %d is outside the embedding's "
+                                      "0..%lld", (int)b, (int)t, (int)v,
+                                      (long long)o->num_embeddings - 1);
+        }
+    }
+    if (o->pooling == LSTMSENT_POOL_LAST_TOKEN) {
+        if (lengths == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_NULL,
+                                  "forward: argument 'lengths' is NULL, and the model pools "
+                                  "at each row's last token");
+        for (int32_t b = 0; b < B; b++) {
+            if (lengths[b] < 0 || lengths[b] > T)
+                return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                                      "forward: lengths[%d] = %d is outside 0..%d", (int)b,
+                                      (int)lengths[b], (int)T);
+        }
+    }
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids,
+                                       int32_t batch, int32_t seq_len,
+                                       const int32_t *lengths,
+                                       const lstmsent_hidden *hidden_in,
+                                       float *outputs, size_t outputs_cap,
+                                       lstmsent_hidden *hidden_out)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(ids);
+    LSTMSENT__CHECK_NULL(outputs);
+    lstmsent_model *m = model;
+    const int32_t B = batch, T = seq_len;
+    lstmsent_status st = check_forward(m, ids, B, T, lengths, hidden_in, outputs_cap,
+                                       hidden_out);
+    if (st == LSTMSENT_OK)
+        st = reserve_workspace(m, B, T);
+    if (st != LSTMSENT_OK)
+        return st;
+    /* Nothing fails from here on. */
+
+    const lstmsent_model_options *o = &m->opts;
+    const int32_t L = o->num_layers, E = o->embed_dim, H = o->hidden_dim, O = o->output_size;
+    const size_t BH = (size_t)B * H;
+    activations *a = &m->a;
+    carver cv = {m->ws, 0, 0};
+    layout(m, a, &cv, B, T);
+    a->ids = m->iws;                    // (B, T)
+    a->pool_t = m->iws + (size_t)B * T; // (B)
+    memcpy(a->ids, ids, (size_t)B * T * sizeof *ids);
+    for (int32_t b = 0; b < B; b++) {
+        int32_t t = T - 1;
+        if (o->pooling == LSTMSENT_POOL_LAST_TOKEN)
+            t = lengths[b] > 0 ? lengths[b] - 1 : 0;
+        a->pool_t[b] = t;
+    }
+    a->dropout_on = m->training;
+    if (m->training && m->dropout_frozen)
+        m->dropout_rng = m->frozen_rng;
+
+    lstmsent__embedding_forward(a->x0, a->ids, m->p.embedding, B, T, E);
+
+    const float *inp = a->x0;   // (T, B, C_l)
+    for (int32_t l = 0; l < L; l++) {
+        layer_acts *la = &a->layers[l];
+        const lstm_view *w = &m->p.lstm[l];
+        la->inp = (float *)inp;
+        /* The incoming state goes into the workspace first, so that hidden_out may be
+         * hidden_in. */
+        if (hidden_in != NULL) {
+            memcpy(la->hs, hidden_in->h + (size_t)l * BH, BH * sizeof(float));
+            memcpy(la->cs, hidden_in->c + (size_t)l * BH, BH * sizeof(float));
+        } else {
+            memset(la->hs, 0, BH * sizeof(float));
+            memset(la->cs, 0, BH * sizeof(float));
+        }
+        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, inp, w->w_ih, w->w_hh,
+                               w->b_ih, w->b_hh, B, T, l == 0 ? E : H, H);
+        inp = la->hs + BH;   // (T, B, H) the layer's output
+        if (l < L - 1 && a->dropout_on && o->lstm_dropout > 0.0f) {
+            lstmsent__dropout_forward(la->drop, la->mask, inp, o->lstm_dropout,
+                                      &m->dropout_rng, (size_t)T * BH);
+            inp = la->drop;
+        }
+    }
+
+    /* Pooling: one step per row of the last layer's output (T, B, H) -> (B, H). */
+    for (int32_t b = 0; b < B; b++)
+        memcpy(a->pooled + (size_t)b * H, inp + ((size_t)a->pool_t[b] * B + b) * H,
+               (size_t)H * sizeof(float));
+    if (a->dropout_on && o->output_dropout > 0.0f) {
+        lstmsent__dropout_forward(a->fc_drop, a->out_mask, a->pooled, o->output_dropout,
+                                  &m->dropout_rng, BH);
+        a->fc_in = a->fc_drop;
+    }
+    lstmsent__linear_forward(a->logits, a->fc_in, m->p.fc_w, m->p.fc_b, B, H, O);
+    if (o->head == LSTMSENT_HEAD_SIGMOID)
+        lstmsent__sigmoid_forward(a->outputs, a->logits, (size_t)B * O);
+
+    memcpy(outputs, a->outputs, (size_t)B * O * sizeof(float));
+    if (hidden_out != NULL) {
+        for (int32_t l = 0; l < L; l++) {
+            const layer_acts *la = &a->layers[l];
+            memcpy(hidden_out->h + (size_t)l * BH, la->hs + (size_t)T * BH, BH * sizeof(float));
+            memcpy(hidden_out->c + (size_t)l * BH, la->cs + (size_t)T * BH, BH * sizeof(float));
+        }
+    }
+    m->have_forward = 1;
+    m->have_loss = 0;
+    return LSTMSENT_OK;
+}
+
+/* ---- loss and backward --------------------------------------------------------------- */
+
+lstmsent_status lstmsent_model_loss(lstmsent_model *model, const int32_t *labels, size_t batch,
+                                    float *loss, float *accuracy)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(labels);
+    lstmsent_model *m = model;
+    activations *a = &m->a;
+    const int32_t O = m->opts.output_size;
+    if (!m->have_forward)
+        return lstmsent__fail(LSTMSENT_ERR_STATE, "loss: no forward to take the loss of");
+    if (batch != (size_t)a->B)
+        return lstmsent__fail(LSTMSENT_ERR_SHAPE,
+                              "loss: %zu labels for a forward of batch %d", batch, (int)a->B);
+    for (size_t b = 0; b < batch; b++) {
+        if (labels[b] < 0 || labels[b] >= O)
+            return lstmsent__fail(LSTMSENT_ERR_LABEL, "loss: labels[%zu] = %d is outside 0..%d",
+                                  b, (int)labels[b], (int)O - 1);
+    }
+
+    const int B = a->B;
+    /* The tutorial's criterion puts 1e-10 inside the log; plain cross-entropy does not. */
+    double eps = m->opts.head == LSTMSENT_HEAD_SIGMOID ? 1e-10 : 0.0;
+    double total = lstmsent__softmax_xent_forward(a->probs, a->outputs, labels, eps, B, O);
+    lstmsent__softmax_xent_backward(a->doutputs, a->probs, labels, eps, 1.0f / (float)B, B, O);
+
+    int correct = 0;
+    for (int b = 0; b < B; b++) {
+        const float *y = a->outputs + (size_t)b * O;
+        int best = 0;   // the first of equal maxima, as torch.argmax
+        for (int k = 1; k < O; k++)
+            best = y[k] > y[best] ? k : best;
+        correct += best == labels[b];
+    }
+    if (loss != NULL)
+        *loss = (float)(total / B);
+    if (accuracy != NULL)
+        *accuracy = (float)correct / (float)B;
+    m->have_loss = 1;
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_model_backward(lstmsent_model *model)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    lstmsent_model *m = model;
+    activations *a = &m->a;
+    if (!m->have_forward)
+        return lstmsent__fail(LSTMSENT_ERR_STATE, "backward: no forward yet");
+    if (!a->dropout_on)
+        return lstmsent__fail(LSTMSENT_ERR_STATE,
+                              "backward: the last forward ran in evaluation mode");
+    if (!m->have_loss)
+        return lstmsent__fail(LSTMSENT_ERR_STATE,
+                              "backward: no loss since the last forward (or its backward "
+                              "already ran)");
+
+    const lstmsent_model_options *o = &m->opts;
+    const int32_t L = o->num_layers, E = o->embed_dim, H = o->hidden_dim, O = o->output_size;
+    const int32_t B = a->B, T = a->T;
+    const size_t BH = (size_t)B * H;
+
+    /* Head: outputs (B, O) -> logits -> fc_in (B, H) -> pooled (B, H). */
+    if (o->head == LSTMSENT_HEAD_SIGMOID)
+        lstmsent__sigmoid_backward(a->dlogits, a->outputs, a->doutputs, (size_t)B * O);
+    lstmsent__linear_backward(a->dfc_in, m->g.fc_w, m->g.fc_b, a->dlogits, a->fc_in, m->p.fc_w,
+                              B, H, O);
+    if (a->fc_in == a->fc_drop)
+        lstmsent__dropout_backward(a->dfc_in, a->out_mask, a->dfc_in, BH);
+
+    /* Un-pool: the last layer's output gets gradient only at each row's pooled step. */
+    float *dh = a->dh_a;   // (T, B, H)
+    memset(dh, 0, (size_t)T * BH * sizeof(float));
+    for (int32_t b = 0; b < B; b++)
+        memcpy(dh + ((size_t)a->pool_t[b] * B + b) * H, a->dfc_in + (size_t)b * H,
+               (size_t)H * sizeof(float));
+
+    for (int32_t l = L - 1; l >= 0; l--) {
+        const layer_acts *la = &a->layers[l];
+        const int32_t C = l == 0 ? E : H;
+        float *dinp = l == 0 ? a->dx0 : (dh == a->dh_a ? a->dh_b : a->dh_a);   // (T, B, C)
+        lstmsent__lstm_backward(dinp, m->g.lstm[l].w_ih, m->g.lstm[l].w_hh, m->g.lstm[l].b_ih,
+                                m->g.lstm[l].b_hh, a->dgates, a->dh_next, a->dc_next, dh,
+                                la->gates, la->hs, la->cs, la->tanh_c, la->inp,
+                                m->p.lstm[l].w_ih, m->p.lstm[l].w_hh, B, T, C, H);
+        if (l > 0) {
+            const layer_acts *below = &a->layers[l - 1];
+            if (la->inp == below->drop)
+                lstmsent__dropout_backward(dinp, below->mask, dinp, (size_t)T * BH);
+        }
+        dh = dinp;
+    }
+    lstmsent__embedding_backward(m->g.embedding, a->dx0, a->ids, o->padding_idx, B, T, E);
+
+    /* As PyTorch frees the graph: one backward per loss. */
+    m->have_loss = 0;
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_model_zero_grad(lstmsent_model *model)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    memset(model->grads, 0, model->num_floats * sizeof(float));
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_model_clip_grad_norm(lstmsent_model *model, float max_norm,
+                                              int error_if_nonfinite, float *total_norm)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    if (!(max_norm >= 0.0f) || isinf(max_norm))
+        return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                              "clip_grad_norm: max_norm = %g is not finite and >= 0",
+                              (double)max_norm);
+    const float *g = model->grads;
+    double sum = 0.0;
+    for (size_t i = 0; i < model->num_floats; i++)
+        sum += (double)g[i] * g[i];
+    float total = (float)sqrt(sum);
+    if (error_if_nonfinite && !isfinite(total))
+        return lstmsent__fail(LSTMSENT_ERR_NONFINITE,
+                              "clip_grad_norm: the total norm of the gradients is %g",
+                              (double)total);
+    /* PyTorch's arithmetic, in float: coef = max_norm / (total + 1e-6), applied when < 1. */
+    float coef = max_norm / (total + 1e-6f);
+    if (coef < 1.0f) {
+        for (size_t i = 0; i < model->num_floats; i++)
+            model->grads[i] *= coef;
+    }
+    if (total_norm != NULL)
+        *total_norm = total;
+    return LSTMSENT_OK;
+}
+
+/* ---- parameters by name -------------------------------------------------------------- */
+
+size_t lstmsent_model_param_count(const lstmsent_model *model)
+{
+    return model == NULL ? 0 : model->n_tensors;
+}
+
+size_t lstmsent_model_num_floats(const lstmsent_model *model)
+{
+    return model == NULL ? 0 : model->num_floats;
+}
+
+lstmsent_status lstmsent_model_param_info(const lstmsent_model *model, size_t i,
+                                          const char **name, int32_t *ndim, int64_t shape[2],
+                                          size_t *numel)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    if (i >= model->n_tensors)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID,
+                              "param_info: index %zu is not 0..%zu", i, model->n_tensors - 1);
+    const tensor_info *t = &model->tensors[i];
+    if (name != NULL)
+        *name = t->name;
+    if (ndim != NULL)
+        *ndim = t->ndim;
+    if (shape != NULL) {
+        shape[0] = t->shape[0];
+        shape[1] = t->shape[1];
+    }
+    if (numel != NULL)
+        *numel = t->numel;
+    return LSTMSENT_OK;
+}
+
+/* The tensor called name, with its length checked against len. */
+static lstmsent_status find_tensor(const lstmsent_model *m, const char *name, size_t len,
+                                   const char *fn, const tensor_info **out)
+{
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        if (strcmp(m->tensors[i].name, name) == 0) {
+            if (len != m->tensors[i].numel)
+                return lstmsent__fail(LSTMSENT_ERR_BUFFER,
+                                      "%s: '%s' holds %zu floats, the buffer %zu", fn, name,
+                                      m->tensors[i].numel, len);
+            *out = &m->tensors[i];
+            return LSTMSENT_OK;
+        }
+    }
+    return lstmsent__fail(LSTMSENT_ERR_NO_PARAM, "%s: the model has no parameter '%s'", fn,
+                          name);
+}
+
+lstmsent_status lstmsent_model_get_param(const lstmsent_model *model, const char *name,
+                                         float *dst, size_t len)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(name);
+    LSTMSENT__CHECK_NULL(dst);
+    const tensor_info *t;
+    lstmsent_status st = find_tensor(model, name, len, "get_param", &t);
+    if (st == LSTMSENT_OK)
+        memcpy(dst, model->params + t->offset, len * sizeof(float));
+    return st;
+}
+
+lstmsent_status lstmsent_model_set_param(lstmsent_model *model, const char *name,
+                                         const float *src, size_t len)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(name);
+    LSTMSENT__CHECK_NULL(src);
+    const tensor_info *t;
+    lstmsent_status st = find_tensor(model, name, len, "set_param", &t);
+    if (st == LSTMSENT_OK)
+        memcpy(model->params + t->offset, src, len * sizeof(float));
+    return st;
+}
+
+lstmsent_status lstmsent_model_get_grad(const lstmsent_model *model, const char *name,
+                                        float *dst, size_t len)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(name);
+    LSTMSENT__CHECK_NULL(dst);
+    const tensor_info *t;
+    lstmsent_status st = find_tensor(model, name, len, "get_grad", &t);
+    if (st == LSTMSENT_OK)
+        memcpy(dst, model->grads + t->offset, len * sizeof(float));
+    return st;
+}
+
+lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, const char *name,
+                                        const float *src, size_t len)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(name);
+    LSTMSENT__CHECK_NULL(src);
+    const tensor_info *t;
+    lstmsent_status st = find_tensor(model, name, len, "set_grad", &t);
+    if (st == LSTMSENT_OK)
+        memcpy(model->grads + t->offset, src, len * sizeof(float));
+    return st;
+}

@@ -1,0 +1,27 @@
+/* parity_check FILE...: run each parity fixture (tests/gen_model_fixtures.py) through the
+ * C model and print the error of every tensor. Exit 0 when all are within tolerance, 1 when
+ * one is not, 2 when a fixture cannot be run. The tutorial-size parity test runs it on the
+ * fixtures the generator writes at test time; run it by hand to see the errors reached. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fixture.h"
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s FIXTURE.lstf...\n", argv[0]);
+        return 2;
+    }
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        parity_report rep;
+        int rc = parity_run(argv[i], &rep);
+        parity_print(stdout, argv[i], &rep);
+        if (rc != 0)
+            status = 2;
+        else if (rep.failures > 0 && status == 0)
+            status = 1;
+    }
+    return status;
+}
