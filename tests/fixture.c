@@ -148,30 +148,31 @@ static int need(parity_report *rep, const fx_file *f, const char *name, int dtyp
     return 1;
 }
 
-/* Compare the C gradient (rows, cols) with the fixture's, dense or as rows "@rows". */
-static int compare_grad(parity_report *rep, const fx_file *f, const char *pname,
-                        const float *c, int64_t rows, int64_t cols)
+/* Compare a C tensor (rows, cols) with the fixture's tensor fname, stored dense or as the
+ * rows listed in "fname@rows". With others_zero, every row not listed must be exactly 0
+ * (a gradient no batch touches); otherwise the unlisted rows are not compared. */
+static int compare_tensor(parity_report *rep, const fx_file *f, const char *fname,
+                          const float *c, int64_t rows, int64_t cols, double tol,
+                          int others_zero)
 {
-    char gname[96], rname[112];
-    snprintf(gname, sizeof gname, "grad.%s", pname);
-    snprintf(rname, sizeof rname, "%s@rows", gname);
-    const fx_tensor *g = fx_get(f, gname), *r = fx_get(f, rname);
+    char rname[160];
+    snprintf(rname, sizeof rname, "%s@rows", fname);
+    const fx_tensor *g = fx_get(f, fname), *r = fx_get(f, rname);
     if (g == NULL || g->dtype != 0) {
-        snprintf(rep->error, sizeof rep->error, "no gradient '%s' in the fixture", gname);
+        snprintf(rep->error, sizeof rep->error, "no tensor '%s' in the fixture", fname);
         return 0;
     }
     if (r == NULL) {
         if (g->n != (size_t)(rows * cols)) {
-            snprintf(rep->error, sizeof rep->error, "'%s' has the wrong size", gname);
+            snprintf(rep->error, sizeof rep->error, "'%s' has the wrong size", fname);
             return 0;
         }
-        add_row(rep, gname, rel_err(c, g->data, g->n), PARITY_TOL_GRADS);
+        add_row(rep, fname, rel_err(c, g->data, g->n), tol);
         return 1;
     }
-    /* Sparse: the listed rows compare as a matrix; every other row must be exactly 0. */
     const int32_t *ri = r->data;
     if (r->dtype != 1 || g->n != r->n * (size_t)cols) {
-        snprintf(rep->error, sizeof rep->error, "'%s' does not match its rows", gname);
+        snprintf(rep->error, sizeof rep->error, "'%s' does not match its rows", fname);
         return 0;
     }
     float *sub = malloc(g->n * sizeof *sub + 1);
@@ -187,7 +188,7 @@ static int compare_grad(parity_report *rep, const fx_file *f, const char *pname,
         listed[ri[k]] = 1;
     }
     double err = rel_err(sub, g->data, g->n);
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = 0; others_zero && i < rows; i++) {
         if (listed[i])
             continue;
         for (int64_t j = 0; j < cols; j++) {
@@ -195,10 +196,76 @@ static int compare_grad(parity_report *rep, const fx_file *f, const char *pname,
                 err = INFINITY;
         }
     }
-    add_row(rep, gname, err, PARITY_TOL_GRADS);
+    add_row(rep, fname, err, tol);
     free(sub);
     free(listed);
     return 1;
+}
+
+/* The model a fixture describes: its config (dropout off), then its weights under the
+ * state_dict names, whole or as listed rows (the other rows keep their initial values). */
+static int model_from_fixture(parity_report *rep, const fx_file *f, const int32_t *c,
+                              lstmsent_model **out)
+{
+    lstmsent_model *net = NULL;
+    float *buf = NULL;
+    lstmsent_model_options mo;
+    lstmsent_model_options_default(&mo, (size_t)c[0] - 1);
+    mo.embed_dim = c[1];
+    mo.hidden_dim = c[2];
+    mo.num_layers = c[3];
+    mo.output_size = c[4];
+    mo.head = (lstmsent_head)c[7];
+    mo.pooling = (lstmsent_pooling)c[8];
+    mo.padding_idx = c[9];
+    mo.lstm_dropout = 0.0f;   // the fixtures are made with dropout off
+    mo.output_dropout = 0.0f;
+    if (lstmsent_model_create(&net, &mo) != LSTMSENT_OK) {
+        snprintf(rep->error, sizeof rep->error, "model_create: %s", lstmsent_last_error());
+        return 0;
+    }
+    buf = malloc(lstmsent_model_num_floats(net) * sizeof *buf);
+    if (buf == NULL) {
+        snprintf(rep->error, sizeof rep->error, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < lstmsent_model_param_count(net); i++) {
+        const char *name;
+        int64_t shape[2];
+        size_t n;
+        lstmsent_model_param_info(net, i, &name, NULL, shape, &n);
+        char rname[96];
+        snprintf(rname, sizeof rname, "%s@rows", name);
+        const fx_tensor *w = fx_get(f, name), *r = fx_get(f, rname);
+        if (w == NULL || w->dtype != 0) {
+            snprintf(rep->error, sizeof rep->error, "no weights '%s' in the fixture", name);
+            goto fail;
+        }
+        if (r == NULL) {
+            if (lstmsent_model_set_param(net, name, w->data, w->n) != LSTMSENT_OK) {
+                snprintf(rep->error, sizeof rep->error, "set_param: %s", lstmsent_last_error());
+                goto fail;
+            }
+            continue;
+        }
+        const int32_t *ri = r->data;
+        if (r->dtype != 1 || w->n != r->n * (size_t)shape[1]) {
+            snprintf(rep->error, sizeof rep->error, "'%s' does not match its rows", name);
+            goto fail;
+        }
+        lstmsent_model_get_param(net, name, buf, n);
+        for (size_t k = 0; k < r->n; k++)
+            memcpy(buf + (size_t)ri[k] * shape[1], (const float *)w->data + k * shape[1],
+                   (size_t)shape[1] * sizeof *buf);
+        lstmsent_model_set_param(net, name, buf, n);
+    }
+    free(buf);
+    *out = net;
+    return 1;
+fail:
+    free(buf);
+    lstmsent_model_free(net);
+    return 0;
 }
 
 int parity_run(const char *path, parity_report *rep)
@@ -216,7 +283,7 @@ int parity_run(const char *path, parity_report *rep)
     if (!need(rep, &f, "config", 1, 10, &cfg))
         goto done;
     const int32_t *c = cfg->data;
-    int32_t V = c[0], E = c[1], H = c[2], L = c[3], O = c[4], B = c[5], T = c[6];
+    int32_t H = c[2], L = c[3], O = c[4], B = c[5], T = c[6];
     size_t LBH = (size_t)L * B * H;
     if (!need(rep, &f, "ids", 1, (size_t)B * T, &ids) ||
         !need(rep, &f, "lengths", 1, (size_t)B, &lengths) ||
@@ -227,65 +294,15 @@ int parity_run(const char *path, parity_report *rep)
         !need(rep, &f, "loss", 0, 1, &loss_t))
         goto done;
 
-    lstmsent_model_options mo;
-    lstmsent_model_options_default(&mo, (size_t)V - 1);
-    mo.embed_dim = E;
-    mo.hidden_dim = H;
-    mo.num_layers = L;
-    mo.output_size = O;
-    mo.head = (lstmsent_head)c[7];
-    mo.pooling = (lstmsent_pooling)c[8];
-    mo.padding_idx = c[9];
-    mo.lstm_dropout = 0.0f;   // the fixtures are made with dropout off
-    mo.output_dropout = 0.0f;
-    if (lstmsent_model_create(&net, &mo) != LSTMSENT_OK) {
-        snprintf(rep->error, sizeof rep->error, "model_create: %s", lstmsent_last_error());
+    if (!model_from_fixture(rep, &f, c, &net))
         goto done;
-    }
-
-    /* The weights: whole tensors, or only the listed rows of one. */
-    size_t np = lstmsent_model_param_count(net), maxn = 0;
-    for (size_t i = 0; i < np; i++) {
-        size_t n;
-        lstmsent_model_param_info(net, i, NULL, NULL, NULL, &n);
-        maxn = n > maxn ? n : maxn;
-    }
-    buf = malloc(maxn * sizeof *buf);
+    buf = malloc(lstmsent_model_num_floats(net) * sizeof *buf);
     outputs = malloc((size_t)B * O * sizeof *outputs);
     if (buf == NULL || outputs == NULL) {
         snprintf(rep->error, sizeof rep->error, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < np; i++) {
-        const char *name;
-        int64_t shape[2];
-        size_t n;
-        lstmsent_model_param_info(net, i, &name, NULL, shape, &n);
-        char rname[96];
-        snprintf(rname, sizeof rname, "%s@rows", name);
-        const fx_tensor *w = fx_get(&f, name), *r = fx_get(&f, rname);
-        if (w == NULL || w->dtype != 0) {
-            snprintf(rep->error, sizeof rep->error, "no weights '%s' in the fixture", name);
-            goto done;
-        }
-        if (r == NULL) {
-            if (lstmsent_model_set_param(net, name, w->data, w->n) != LSTMSENT_OK) {
-                snprintf(rep->error, sizeof rep->error, "set_param: %s", lstmsent_last_error());
-                goto done;
-            }
-            continue;
-        }
-        const int32_t *ri = r->data;
-        if (r->dtype != 1 || w->n != r->n * (size_t)shape[1]) {
-            snprintf(rep->error, sizeof rep->error, "'%s' does not match its rows", name);
-            goto done;
-        }
-        lstmsent_model_get_param(net, name, buf, n);
-        for (size_t k = 0; k < r->n; k++)
-            memcpy(buf + (size_t)ri[k] * shape[1], (const float *)w->data + k * shape[1],
-                   (size_t)shape[1] * sizeof *buf);
-        lstmsent_model_set_param(net, name, buf, n);
-    }
+    size_t np = lstmsent_model_param_count(net);
 
     if (lstmsent_hidden_create(&hin, L, B, H) != LSTMSENT_OK ||
         lstmsent_hidden_create(&hout, L, B, H) != LSTMSENT_OK) {
@@ -315,7 +332,9 @@ int parity_run(const char *path, parity_report *rep)
         size_t n;
         lstmsent_model_param_info(net, i, &name, NULL, shape, &n);
         lstmsent_model_get_grad(net, name, buf, n);
-        if (!compare_grad(rep, &f, name, buf, shape[0], shape[1]))
+        char gname[112];
+        snprintf(gname, sizeof gname, "grad.%s", name);
+        if (!compare_tensor(rep, &f, gname, buf, shape[0], shape[1], PARITY_TOL_GRADS, 1))
             goto done;
     }
     ok = 1;
@@ -325,6 +344,121 @@ done:
     free(outputs);
     lstmsent_hidden_free(hin);
     lstmsent_hidden_free(hout);
+    lstmsent_model_free(net);
+    fx_free(&f);
+    return ok ? 0 : -1;
+}
+
+/* The double a float32 fixture value was written from (0.01f -> 0.01): PyTorch used the
+ * Python doubles, which the fixture format can only store rounded to float. */
+static double decimal(float x)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.7g", (double)x);
+    return strtod(text, NULL);
+}
+
+/* The training-step fixtures of gen_optim_fixtures.py: K steps of zero_grad, forward (the
+ * state carried over), loss, backward, clip and Adam, each compared with PyTorch's loss,
+ * gradient norm and every parameter after the step. */
+int adam_parity_run(const char *path, parity_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    fx_file f;
+    if (fx_load(&f, path, rep->error, sizeof rep->error) != 0)
+        return -1;
+    int ok = 0;
+    lstmsent_model *net = NULL;
+    lstmsent_optim *adam = NULL;
+    lstmsent_hidden *h = NULL;
+    float *buf = NULL, *outputs = NULL;
+
+    const fx_tensor *cfg, *hyper, *h0, *c0;
+    if (!need(rep, &f, "config", 1, 11, &cfg) || !need(rep, &f, "hyper", 0, 6, &hyper))
+        goto done;
+    const int32_t *c = cfg->data;
+    const float *hp = hyper->data;
+    int32_t H = c[2], L = c[3], O = c[4], B = c[5], T = c[6], K = c[10];
+    size_t LBH = (size_t)L * B * H;
+    if (!need(rep, &f, "h0", 0, LBH, &h0) || !need(rep, &f, "c0", 0, LBH, &c0))
+        goto done;
+    if (!model_from_fixture(rep, &f, c, &net))
+        goto done;
+    lstmsent_adam_options ao;
+    lstmsent_adam_options_default(&ao);
+    ao.lr = decimal(hp[0]);
+    ao.beta1 = decimal(hp[1]);
+    ao.beta2 = decimal(hp[2]);
+    ao.eps = decimal(hp[3]);
+    ao.weight_decay = decimal(hp[4]);
+    if (lstmsent_optim_create_adam(&adam, net, &ao) != LSTMSENT_OK ||
+        lstmsent_hidden_create(&h, L, B, H) != LSTMSENT_OK) {
+        snprintf(rep->error, sizeof rep->error, "setup: %s", lstmsent_last_error());
+        goto done;
+    }
+    memcpy(lstmsent_hidden_h(h), h0->data, LBH * sizeof(float));
+    memcpy(lstmsent_hidden_c(h), c0->data, LBH * sizeof(float));
+    buf = malloc(lstmsent_model_num_floats(net) * sizeof *buf);
+    outputs = malloc((size_t)B * O * sizeof *outputs);
+    if (buf == NULL || outputs == NULL) {
+        snprintf(rep->error, sizeof rep->error, "out of memory");
+        goto done;
+    }
+
+    for (int32_t k = 0; k < K; k++) {
+        char name[64];
+        const fx_tensor *ids, *lengths, *labels, *loss_t, *norm_t;
+        snprintf(name, sizeof name, "ids%d", (int)k);
+        if (!need(rep, &f, name, 1, (size_t)B * T, &ids))
+            goto done;
+        snprintf(name, sizeof name, "lengths%d", (int)k);
+        if (!need(rep, &f, name, 1, (size_t)B, &lengths))
+            goto done;
+        snprintf(name, sizeof name, "labels%d", (int)k);
+        if (!need(rep, &f, name, 1, (size_t)B, &labels))
+            goto done;
+        snprintf(name, sizeof name, "loss%d", (int)k);
+        if (!need(rep, &f, name, 0, 1, &loss_t))
+            goto done;
+        snprintf(name, sizeof name, "norm%d", (int)k);
+        if (!need(rep, &f, name, 0, 1, &norm_t))
+            goto done;
+
+        float loss, norm;
+        if (lstmsent_optim_zero_grad(adam, net) != LSTMSENT_OK ||
+            lstmsent_model_forward(net, ids->data, B, T, lengths->data, h, outputs,
+                                   (size_t)B * O, h) != LSTMSENT_OK ||
+            lstmsent_model_loss(net, labels->data, (size_t)B, &loss, NULL) != LSTMSENT_OK ||
+            lstmsent_model_backward(net) != LSTMSENT_OK ||
+            lstmsent_model_clip_grad_norm(net, hp[5], 0, &norm) != LSTMSENT_OK ||
+            lstmsent_optim_step(adam, net) != LSTMSENT_OK) {
+            snprintf(rep->error, sizeof rep->error, "step %d: %s", (int)k,
+                     lstmsent_last_error());
+            goto done;
+        }
+        snprintf(name, sizeof name, "loss%d", (int)k);
+        add_row(rep, name, rel_err(&loss, loss_t->data, 1), PARITY_TOL_VALUES);
+        snprintf(name, sizeof name, "norm%d", (int)k);
+        add_row(rep, name, rel_err(&norm, norm_t->data, 1), PARITY_TOL_VALUES);
+        for (size_t i = 0; i < lstmsent_model_param_count(net); i++) {
+            const char *pname;
+            int64_t shape[2];
+            size_t n;
+            lstmsent_model_param_info(net, i, &pname, NULL, shape, &n);
+            lstmsent_model_get_param(net, pname, buf, n);
+            char fname[112];
+            snprintf(fname, sizeof fname, "step%d.%s", (int)k, pname);
+            if (!compare_tensor(rep, &f, fname, buf, shape[0], shape[1], PARITY_TOL_VALUES, 0))
+                goto done;
+        }
+    }
+    ok = 1;
+
+done:
+    free(buf);
+    free(outputs);
+    lstmsent_hidden_free(h);
+    lstmsent_optim_free(adam);
     lstmsent_model_free(net);
     fx_free(&f);
     return ok ? 0 : -1;

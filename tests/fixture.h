@@ -40,7 +40,7 @@ typedef struct parity_row {
 
 typedef struct parity_report {
     int n;
-    parity_row rows[64];
+    parity_row rows[128];
     int failures;       // rows with err > tol (or NaN)
     char error[512];    // why the case could not be run, when parity_run returns -1
 } parity_report;
@@ -50,5 +50,10 @@ typedef struct parity_report {
  * (rep->failures says whether it passed), -1 when it could not run (rep->error). */
 int parity_run(const char *path, parity_report *rep);
 void parity_print(FILE *out, const char *path, const parity_report *rep);
+
+/* The same for a training-step fixture (tests/gen_optim_fixtures.py): K steps of
+ * zero_grad, forward, loss, backward, clip and Adam from its weights, comparing the loss,
+ * the gradient norm and every parameter after each step within PARITY_TOL_VALUES. */
+int adam_parity_run(const char *path, parity_report *rep);
 
 #endif

@@ -1,9 +1,11 @@
-/* parity_check FILE...: run each parity fixture (tests/gen_model_fixtures.py) through the
+/* parity_check FILE...: run each parity fixture (tests/gen_model_fixtures.py, and the
+ * training-step ones of tests/gen_optim_fixtures.py) through the
  * C model and print the error of every tensor. Exit 0 when all are within tolerance, 1 when
  * one is not, 2 when a fixture cannot be run. The tutorial-size parity test runs it on the
  * fixtures the generator writes at test time; run it by hand to see the errors reached. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fixture.h"
 
@@ -16,7 +18,11 @@ int main(int argc, char **argv)
     int status = 0;
     for (int i = 1; i < argc; i++) {
         parity_report rep;
-        int rc = parity_run(argv[i], &rep);
+        /* Training-step fixtures are named adam_*.lstf by gen_optim_fixtures.py. */
+        const char *base = strrchr(argv[i], '/');
+        base = base ? base + 1 : argv[i];
+        int rc = strncmp(base, "adam_", 5) == 0 ? adam_parity_run(argv[i], &rep)
+                                                 : parity_run(argv[i], &rep);
         parity_print(stdout, argv[i], &rep);
         if (rc != 0)
             status = 2;
