@@ -1,0 +1,70 @@
+/*
+ * The text layer's internals, shared by tokenize.c, tsv.c, corpus.c and their tests:
+ * a growable byte buffer, UTF-8 checking, and the tokeniser that reproduces Python's
+ * phrase.lower().split(). Kept apart from internal.h because only the text files need it.
+ */
+#ifndef LSTMSENT_TEXT_H
+#define LSTMSENT_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* ---- a growable byte buffer ---------------------------------------------------------- */
+
+typedef struct lstmsent__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} lstmsent__buf;
+
+/* Make room for `extra` more bytes (and a NUL after them); 0 on success, -1 on overflow
+ * or out of memory. */
+int lstmsent__buf_reserve(lstmsent__buf *b, size_t extra);
+void lstmsent__buf_free(lstmsent__buf *b);
+
+/* ---- UTF-8 -------------------------------------------------------------------------- */
+
+/* Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above
+ * U+10FFFF. Returns 1 when s[0..len) is valid, else 0 with *bad the offset of the first
+ * byte of the first invalid sequence. */
+int lstmsent__utf8_valid(const char *s, size_t len, size_t *bad);
+
+/* ---- what Python's str.lower() and str.split() see in a code point ------------------- */
+
+/* str.isspace(): bidirectional class WS, B or S, or category Zs. */
+int lstmsent__is_space(int32_t cp);
+/* The two properties the final-sigma rule of str.lower() reads (Unicode's Cased and
+ * Case_Ignorable, from utf8proc's categories and case mappings plus the few code points
+ * those do not reveal). */
+int lstmsent__is_cased(int32_t cp);
+int lstmsent__is_case_ignorable(int32_t cp);
+/* str.lower() of a code point standing alone (capital sigma gives small sigma): writes up
+ * to 3 code points to out and returns how many. */
+int lstmsent__lower_cp(int32_t cp, int32_t out[3]);
+
+/* ---- the tokeniser -------------------------------------------------------------------
+ * Walks text[0..len) and yields its tokens one by one, each lower-cased into tok as
+ * text.lower().split() would give it (tok.data NUL-terminated, tok.len bytes). */
+
+typedef struct lstmsent__tokenizer {
+    const uint8_t *text;
+    size_t len;
+    size_t pos;
+    lstmsent__buf tok;
+} lstmsent__tokenizer;
+
+/* Start on text; tok keeps its memory across calls, so one tokenizer can be reused for
+ * many texts (free it with lstmsent__buf_free(&t->tok)). */
+void lstmsent__tokenizer_reset(lstmsent__tokenizer *t, const char *text, size_t len);
+/* 1 with the next token in t->tok, 0 at the end of the text, LSTMSENT_ERR_UTF8 (with
+ * *bad the byte offset in the text) or LSTMSENT_ERR_NOMEM. */
+int lstmsent__tokenizer_next(lstmsent__tokenizer *t, size_t *bad);
+
+/* ---- hashing -------------------------------------------------------------------------- */
+
+/* 64-bit FNV-1a. */
+uint64_t lstmsent__fnv1a(const void *data, size_t len);
+
+#endif /* LSTMSENT_TEXT_H */
