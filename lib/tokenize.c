@@ -94,6 +94,27 @@ int lstmsent__is_space(int32_t cp)
            p->bidi_class == UTF8PROC_BIDI_CLASS_B || p->bidi_class == UTF8PROC_BIDI_CLASS_S;
 }
 
+int lstmsent__has_space(const char *s, size_t n)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            if (ascii_space(u[i]))
+                return 1;
+            i++;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k < 0)
+            return 0;
+        if (lstmsent__is_space(cp))
+            return 1;
+        i += (size_t)k;
+    }
+    return 0;
+}
+
 int lstmsent__is_case_ignorable(int32_t cp)
 {
     switch (utf8proc_category(cp)) {
