@@ -423,10 +423,16 @@ lstmsent_status lstmsent__builder_finish(lstmsent__builder *b, lstmsent_corpus *
             lstmsent__builder_free(b);
             return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory building a corpus");
         }
-        size_t total = c->start[c->n];
-        for (size_t i = 0; i < total; i++)
+        for (size_t i = 0; i < c->start[c->n]; i++)
             c->ids[i] = remap[c->ids[i]];
         free(remap);
+    }
+    /* Give back what the size hint over-estimated (if the system will not, keep it). */
+    size_t total = c->start[c->n];
+    if (total < b->ids_cap) {
+        int32_t *ids = realloc(c->ids, (total ? total : 1) * sizeof *ids);
+        if (ids != NULL)
+            c->ids = ids;
     }
     b->c = NULL;
     lstmsent__builder_free(b);
