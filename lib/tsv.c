@@ -171,8 +171,12 @@ lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path
         return st;
     const char *s = lstmsent__skip_bom(data, &len);
     lstmsent__builder *b = NULL;
-    if (len == 0) {
-        st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: the file is empty", path);
+    size_t blank = 0;
+    while (blank < len && (s[blank] == '\n' || s[blank] == '\r'))
+        blank++;
+    if (blank == len) {
+        st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: the file is empty%s", path,
+                            len > 0 ? " (blank lines only)" : "");
         goto done;
     }
     if ((st = lstmsent__check_text(path, s, len)) != LSTMSENT_OK)

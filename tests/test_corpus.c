@@ -510,6 +510,9 @@ START_TEST(test_byte_level_errors)
     const char signs[] = "Phrase\tSentiment\nok\t-1\n";
     assert_load_fails(tmp_write("signs.tsv", signs, sizeof signs - 1), NULL, LSTMSENT_ERR_LABEL,
                       "signs.tsv:2: Sentiment '-1' is not an integer 0..4");
+    const char blank[] = "\r\n\n";
+    assert_load_fails(tmp_write("blank.tsv", blank, sizeof blank - 1), NULL, LSTMSENT_ERR_EMPTY,
+                      "blank.tsv: the file is empty (blank lines only)");
     const char spaced[] = "Phrase\tSentiment\nok\t 1\n";
     assert_load_fails(tmp_write("spaced.tsv", spaced, sizeof spaced - 1), NULL, LSTMSENT_ERR_LABEL,
                       "Sentiment ' 1' is not an integer 0..4");
