@@ -46,6 +46,12 @@ void lstmsent__free_aligned(void *p);
 /* a * b into *out, 0 on overflow, 1 otherwise. */
 int lstmsent__mul_size(size_t a, size_t b, size_t *out);
 
+/* ---- UTF-8 (json.c) --------------------------------------------------------------------
+ * Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above
+ * U+10FFFF. 1 when s[0, n) is valid; else 0 with *bad_offset (may be NULL) set to the
+ * first byte of the first invalid sequence. */
+int lstmsent__utf8_valid(const char *s, size_t n, size_t *bad_offset);
+
 /* ---- RNG (rng.c): xoshiro256** seeded through splitmix64 ------------------------------
  * Each handle that needs randomness owns one; there is no global state. */
 

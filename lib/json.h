@@ -101,9 +101,6 @@ int lstmsent__json_find_duplicate_key(const lstmsent__json_doc *doc, size_t obj,
 /* Length (1..4) of the well-formed UTF-8 sequence at s[0, n) (RFC 3629: no overlong forms,
  * no surrogates, nothing past U+10FFFF), or 0 when there is none. */
 size_t lstmsent__utf8_seq_len(const unsigned char *s, size_t n);
-/* 1 when s[0, n) is entirely well-formed UTF-8; else 0 with *bad_offset (may be NULL) set
- * to the first byte that is not. */
-int lstmsent__utf8_valid(const char *s, size_t n, size_t *bad_offset);
 
 /* ---- writing ------------------------------------------------------------------------- */
 

@@ -129,9 +129,10 @@ LSTMSENT_API int lstmsent_get_threads(void);
 typedef struct lstmsent_corpus lstmsent_corpus;
 
 /* What encoding does with a word that is not in the vocabulary. The tutorial has no
- * policy (Python raises KeyError); a corpus whose vocabulary is its own never meets one. */
+ * policy (Python raises KeyError); a corpus whose vocabulary is its own never meets one.
+ * The word keeps its place in the phrase whatever the id (it counts in the length). */
 typedef enum lstmsent_unknown {
-    LSTMSENT_UNKNOWN_PAD = 0,    /* map it to 0, the padding id */
+    LSTMSENT_UNKNOWN_PAD = 0,    /* map it to 0, the padding id (vocab_to_int.get(w, 0)) */
     LSTMSENT_UNKNOWN_ID = 1,     /* map it to lstmsent_corpus_unknown_id() = vocab size + 1;
                                     a model then needs vocab size + 2 embedding rows */
     LSTMSENT_UNKNOWN_ERROR = 2   /* fail with LSTMSENT_ERR_UNKNOWN_WORD */
@@ -148,13 +149,17 @@ typedef struct lstmsent_corpus_options {
 LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts);
 
 /* Load a Kaggle-layout TSV file: a header line, tab-separated fields, columns found by
- * name (PhraseId, SentenceId, Phrase, and Sentiment when present; others are ignored).
- * UTF-8, "\n" or "\r\n" line ends, no quoting. opts may be NULL for the defaults. */
+ * name (Phrase required; PhraseId, SentenceId and Sentiment when present; others are
+ * ignored). UTF-8, "\n" or "\r\n" line ends, no quoting, no limit on a line's length.
+ * Blank lines at the end are ignored; any other blank line is a row (an error unless
+ * Phrase is the only column). Without PhraseId the phrase ids are the row numbers 1..n,
+ * without SentenceId the sentence ids are 0. opts may be NULL for the defaults. Each bad
+ * input has its own status, and the message names the file and line: docs/corpus.md. */
 LSTMSENT_API lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
                                                       const lstmsent_corpus_options *opts);
 
-/* Build from n phrases in memory (NUL-terminated UTF-8). labels may be NULL (unlabelled)
- * or hold n values 0..4. Phrase and sentence ids are then 1..n and 0. */
+/* Build from n >= 1 phrases in memory (NUL-terminated UTF-8). labels may be NULL
+ * (unlabelled) or hold n values 0..4. Phrase and sentence ids are then 1..n and 0. */
 LSTMSENT_API lstmsent_status lstmsent_corpus_create(lstmsent_corpus **out,
                                                     const char *const *phrases,
                                                     const int32_t *labels, size_t n,
@@ -162,6 +167,7 @@ LSTMSENT_API lstmsent_status lstmsent_corpus_create(lstmsent_corpus **out,
 
 LSTMSENT_API void lstmsent_corpus_free(lstmsent_corpus *corpus);
 
+/* The getters below answer 0 or NULL for a NULL corpus. */
 /* Number of words; ids run 1..vocab_size, 0 is padding. */
 LSTMSENT_API size_t lstmsent_corpus_vocab_size(const lstmsent_corpus *corpus);
 /* vocab_size + 1: the id LSTMSENT_UNKNOWN_ID maps unseen words to. */
@@ -259,7 +265,9 @@ LSTMSENT_API lstmsent_status lstmsent_sampler_create(lstmsent_sampler **out,
 LSTMSENT_API void lstmsent_sampler_free(lstmsent_sampler *sampler);
 
 /* Start an epoch of n row numbers drawn uniformly from all rows with replacement, then
- * shuffled (the tutorial's np.random.choice + DataLoader(shuffle=True)). */
+ * shuffled (the tutorial's np.random.choice + DataLoader(shuffle=True), except that the
+ * last row can be drawn too). The rows depend only on the seed and the calls made on
+ * this sampler. An empty dataset allows only n = 0. */
 LSTMSENT_API lstmsent_status lstmsent_sampler_draw(lstmsent_sampler *sampler, size_t n);
 /* Start an epoch of every row once, shuffled. */
 LSTMSENT_API lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler);
@@ -267,10 +275,12 @@ LSTMSENT_API lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler)
 LSTMSENT_API lstmsent_status lstmsent_sampler_sequential(lstmsent_sampler *sampler);
 
 /* Fill the next batch of `batch` rows: ids (batch, T) needs ids_cap >= batch * T, labels
- * (batch) and lengths (batch) may be NULL (labels must be NULL for an unlabelled dataset
- * with cap 0). *rows gets the number of rows filled: batch, or 0 when the epoch is
- * exhausted. With drop_last (the tutorial's rule) a final partial batch is dropped;
- * without it, it is returned with *rows < batch. */
+ * (batch) and lengths (batch) may be NULL; each row keeps its own label. For an
+ * unlabelled dataset labels must be NULL. *rows gets the number of rows filled: batch,
+ * or 0 when the epoch is exhausted (or before the first epoch). With drop_last (the
+ * tutorial's rule) a final partial batch is dropped; without it, it is returned with
+ * *rows < batch. Entries past *rows are left as they were; a failed call consumes no
+ * rows. */
 LSTMSENT_API lstmsent_status lstmsent_sampler_next_batch(lstmsent_sampler *sampler, size_t batch,
                                                          int drop_last,
                                                          int32_t *ids, size_t ids_cap,

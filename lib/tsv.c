@@ -1,0 +1,280 @@
+/*
+ * Reading Kaggle's layout of phrases: a header line naming the columns, then one row per
+ * line, fields split on tabs, read literally (no quoting, so a phrase such as "None" or
+ * "NA" stays a phrase). The whole file is read into memory at once, so there is no limit
+ * on a line's length, and every problem is reported with the file's name and line number.
+ * The rules for blank lines, line ends and the header are in docs/corpus.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "text.h"
+
+#define QUOTE 40
+#define QUOTED(w, n) (int)((n) < QUOTE ? (n) : QUOTE), (w), (n) > QUOTE ? "..." : ""
+
+static lstmsent_status io_fail(const char *what, const char *path, int err)
+{
+    char why[128] = "";
+    strerror_r(err, why, sizeof why);
+    return lstmsent__fail(LSTMSENT_ERR_IO, "cannot %s '%s': %s", what, path, why);
+}
+
+lstmsent_status lstmsent__read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return io_fail("open", path, errno);
+    /* A regular file's size tells how much to allocate; the loop below still reads to the
+     * end, should the file have grown. */
+    struct stat sb;
+    size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < SIZE_MAX / 2)
+        cap = (size_t)sb.st_size + 2;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        fclose(f);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
+    }
+    for (;;) {
+        if (cap - n < 2) {
+            char *p = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (p == NULL) {
+                free(buf);
+                fclose(f);
+                return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
+            }
+            buf = p;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (err != 0) {
+        free(buf);
+        return io_fail("read", path, err);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return LSTMSENT_OK;
+}
+
+const char *lstmsent__skip_bom(const char *data, size_t *len)
+{
+    if (*len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        *len -= 3;
+        return data + 3;
+    }
+    return data;
+}
+
+/* 1-based line and byte-in-line of offset at. */
+static void locate(const char *data, size_t at, size_t *line, size_t *col)
+{
+    size_t l = 1, start = 0;
+    for (const char *p = data; (p = memchr(p, '\n', at - (size_t)(p - data))) != NULL; p++) {
+        l++;
+        start = (size_t)(p - data) + 1;
+    }
+    *line = l;
+    *col = at - start + 1;
+}
+
+lstmsent_status lstmsent__check_text(const char *path, const char *data, size_t len)
+{
+    size_t bad, line, col;
+    if (!lstmsent__utf8_valid(data, len, &bad)) {
+        locate(data, bad, &line, &col);
+        return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s:%zu: invalid UTF-8 at byte %zu of the line",
+                              path, line, col);
+    }
+    const char *nul = memchr(data, '\0', len);
+    if (nul != NULL) {
+        locate(data, (size_t)(nul - data), &line, &col);
+        return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s:%zu: NUL byte at byte %zu of the line "
+                              "(text may not hold NUL)", path, line, col);
+    }
+    return LSTMSENT_OK;
+}
+
+/* A decimal integer, optional sign, nothing else. */
+static int parse_int64(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        neg = s[i++] == '-';
+    if (i == n)
+        return 0;
+    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (limit - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    return 1;
+}
+
+enum { COL_PHRASE_ID, COL_SENTENCE_ID, COL_PHRASE, COL_SENTIMENT, NCOLS };
+static const char *const col_names[NCOLS] = {"PhraseId", "SentenceId", "Phrase", "Sentiment"};
+
+/* One line: the fields the named columns point at, and the number of fields. */
+typedef struct row {
+    const char *f[NCOLS];
+    size_t n[NCOLS];
+    size_t fields;
+} row;
+
+static void split_row(const char *s, size_t len, const size_t *col_of, row *r)
+{
+    /* col_of[k] is the column named col_names[k], or SIZE_MAX. */
+    size_t k = 0, pos = 0;
+    for (;;) {
+        const char *tab = memchr(s + pos, '\t', len - pos);
+        size_t stop = tab ? (size_t)(tab - s) : len;
+        for (int c = 0; c < NCOLS; c++) {
+            if (col_of[c] == k) {
+                r->f[c] = s + pos;
+                r->n[c] = stop - pos;
+            }
+        }
+        k++;
+        if (tab == NULL)
+            break;
+        pos = stop + 1;
+    }
+    r->fields = k;
+}
+
+lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
+                                         const lstmsent_corpus_options *opts)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    LSTMSENT__CHECK_NULL(path);
+    char *data;
+    size_t len;
+    lstmsent_status st = lstmsent__read_file(path, &data, &len);
+    if (st != LSTMSENT_OK)
+        return st;
+    const char *s = lstmsent__skip_bom(data, &len);
+    lstmsent__builder *b = NULL;
+    size_t blank = 0;
+    while (blank < len && (s[blank] == '\n' || s[blank] == '\r'))
+        blank++;
+    if (blank == len) {
+        st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: the file is empty%s", path,
+                            len > 0 ? " (blank lines only)" : "");
+        goto done;
+    }
+    if ((st = lstmsent__check_text(path, s, len)) != LSTMSENT_OK)
+        goto done;
+
+    /* The header. */
+    const char *nl = memchr(s, '\n', len);
+    size_t hend = nl ? (size_t)(nl - s) : len, body = nl ? hend + 1 : len;
+    if (hend > 0 && s[hend - 1] == '\r')
+        hend--;
+    size_t col_of[NCOLS], fields = 0;
+    for (int c = 0; c < NCOLS; c++)
+        col_of[c] = SIZE_MAX;
+    for (size_t pos = 0;; fields++) {
+        const char *tab = memchr(s + pos, '\t', hend - pos);
+        size_t stop = tab ? (size_t)(tab - s) : hend;
+        for (int c = 0; c < NCOLS; c++) {
+            if (stop - pos == strlen(col_names[c]) && memcmp(s + pos, col_names[c], stop - pos) == 0) {
+                if (col_of[c] != SIZE_MAX) {
+                    st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: two columns named '%s'", path,
+                                        col_names[c]);
+                    goto done;
+                }
+                col_of[c] = fields;
+            }
+        }
+        if (tab == NULL)
+            break;
+        pos = stop + 1;
+    }
+    fields++;
+    if (col_of[COL_PHRASE] == SIZE_MAX) {
+        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: no header line with a 'Phrase' column "
+                            "(the first line is '%.*s%s')", path, QUOTED(s, hend));
+        goto done;
+    }
+
+    /* Blank lines at the end of the file are no rows. */
+    size_t end = len;
+    while (end > body && (s[end - 1] == '\n' || s[end - 1] == '\r'))
+        end--;
+    if (end <= body) {
+        st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no rows after the header", path);
+        goto done;
+    }
+
+    int labelled = col_of[COL_SENTIMENT] != SIZE_MAX;
+    /* At most one row per line, and one token per two bytes. */
+    size_t lines = 1;
+    for (const char *p = s + body; (p = memchr(p, '\n', end - (size_t)(p - s))) != NULL; p++)
+        lines++;
+    st = lstmsent__builder_create(&b, opts, path, labelled, lines, (end - body) / 2 + 1);
+    if (st != LSTMSENT_OK)
+        goto done;
+    size_t line = 1, count = 0;
+    for (size_t pos = body; pos < end;) {
+        line++;
+        nl = memchr(s + pos, '\n', end - pos);
+        size_t stop = nl ? (size_t)(nl - s) : end, next = stop + 1;
+        if (stop > pos && s[stop - 1] == '\r')
+            stop--;
+        row r;
+        split_row(s + pos, stop - pos, col_of, &r);
+        if (r.fields != fields) {
+            if (stop == pos)
+                st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: blank line (the header has %zu "
+                                    "fields)", path, line, fields);
+            else
+                st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: %zu fields, the header has %zu",
+                                    path, line, r.fields, fields);
+            goto done;
+        }
+        int64_t v[NCOLS] = {(int64_t)count + 1, 0, 0, 0};
+        for (int c = 0; c < NCOLS; c++) {
+            if (c == COL_PHRASE || col_of[c] == SIZE_MAX)
+                continue;
+            if (!parse_int64(r.f[c], r.n[c], &v[c]) ||
+                (c == COL_SENTIMENT && (v[c] < 0 || v[c] > 4))) {
+                if (c == COL_SENTIMENT)
+                    st = lstmsent__fail(LSTMSENT_ERR_LABEL, "%s:%zu: Sentiment '%.*s%s' is not an "
+                                        "integer 0..4", path, line, QUOTED(r.f[c], r.n[c]));
+                else
+                    st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: %s '%.*s%s' is not an "
+                                        "integer", path, line, col_names[c], QUOTED(r.f[c], r.n[c]));
+                goto done;
+            }
+        }
+        st = lstmsent__builder_add(b, r.f[COL_PHRASE], r.n[COL_PHRASE], (int32_t)v[COL_SENTIMENT],
+                                   v[COL_PHRASE_ID], v[COL_SENTENCE_ID], line);
+        if (st != LSTMSENT_OK)
+            goto done;
+        count++;
+        pos = next;
+    }
+    st = lstmsent__builder_finish(b, out);
+    b = NULL;
+done:
+    lstmsent__builder_free(b);
+    free(data);
+    return st;
+}
