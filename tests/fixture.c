@@ -148,6 +148,57 @@ static int need(parity_report *rep, const fx_file *f, const char *name, int dtyp
     return 1;
 }
 
+/* ||c - t|| / ||t|| over n values (L2; absolute when t is all zero). */
+static double rel_l2(const float *c, const float *t, size_t n)
+{
+    double diff = 0.0, scale = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)c[i] - (double)t[i];
+        diff += d * d;
+        scale += (double)t[i] * (double)t[i];
+    }
+    return scale > 0.0 ? sqrt(diff / scale) : sqrt(diff);
+}
+
+/* The C values (rows, cols) laid out as the fixture's tensor fname stores them: all of
+ * them, or the rows listed in "fname@rows". A new buffer, or NULL with rep->error. */
+static float *gather(parity_report *rep, const fx_file *f, const char *fname, const float *c,
+                     int64_t rows, int64_t cols)
+{
+    char rname[160];
+    snprintf(rname, sizeof rname, "%s@rows", fname);
+    const fx_tensor *g = fx_get(f, fname), *r = fx_get(f, rname);
+    if (g == NULL || g->dtype != 0) {
+        snprintf(rep->error, sizeof rep->error, "no tensor '%s' in the fixture", fname);
+        return NULL;
+    }
+    size_t want = r == NULL ? (size_t)(rows * cols) : r->n * (size_t)cols;
+    if (g->n != want || (r != NULL && r->dtype != 1)) {
+        snprintf(rep->error, sizeof rep->error, "'%s' has the wrong size", fname);
+        return NULL;
+    }
+    float *sub = malloc(g->n * sizeof *sub + 1);
+    if (sub == NULL) {
+        snprintf(rep->error, sizeof rep->error, "out of memory");
+        return NULL;
+    }
+    if (r == NULL) {
+        memcpy(sub, c, g->n * sizeof *sub);
+        return sub;
+    }
+    const int32_t *ri = r->data;
+    for (size_t k = 0; k < r->n; k++) {
+        if (ri[k] < 0 || ri[k] >= rows) {
+            free(sub);
+            snprintf(rep->error, sizeof rep->error, "'%s' lists row %d of %lld", rname,
+                     (int)ri[k], (long long)rows);
+            return NULL;
+        }
+        memcpy(sub + k * cols, c + (size_t)ri[k] * cols, (size_t)cols * sizeof *sub);
+    }
+    return sub;
+}
+
 /* Compare a C tensor (rows, cols) with the fixture's tensor fname, stored dense or as the
  * rows listed in "fname@rows". With others_zero, every row not listed must be exactly 0
  * (a gradient no batch touches); otherwise the unlisted rows are not compared. */
@@ -446,10 +497,43 @@ int adam_parity_run(const char *path, parity_report *rep)
             size_t n;
             lstmsent_model_param_info(net, i, &pname, NULL, shape, &n);
             lstmsent_model_get_param(net, pname, buf, n);
-            char fname[112];
+            char fname[112], rname[112];
             snprintf(fname, sizeof fname, "step%d.%s", (int)k, pname);
-            if (!compare_tensor(rep, &f, fname, buf, shape[0], shape[1], PARITY_TOL_VALUES, 0))
+            snprintf(rname, sizeof rname, "ref%d.%s", (int)k, pname);
+            const fx_tensor *t32 = fx_get(&f, fname), *t64 = fx_get(&f, rname);
+            if (t64 == NULL) {
+                if (!compare_tensor(rep, &f, fname, buf, shape[0], shape[1], PARITY_TOL_VALUES,
+                                    0))
+                    goto done;
+                continue;
+            }
+            /* With a float64 reference (the tutorial config), the judged error is the
+             * relative L2 error against that exact answer, within 1e-5 or twice PyTorch's
+             * own float32 error, whichever is larger. The max-norm errors are reported but
+             * not judged: Adam's first steps are nearly lr * sign(g), so float32 rounding
+             * in gradients of size ~eps moves single parameters by up to lr in PyTorch as
+             * in C (docs/model.md has the numbers). */
+            float *sub = gather(rep, &f, rname, buf, shape[0], shape[1]);
+            if (sub == NULL || t32 == NULL || t32->n != t64->n) {
+                free(sub);
+                if (rep->error[0] == '\0')
+                    snprintf(rep->error, sizeof rep->error, "'%s' and '%s' differ", fname,
+                             rname);
                 goto done;
+            }
+            double c_l2 = rel_l2(sub, t64->data, t64->n);
+            double t_l2 = rel_l2(t32->data, t64->data, t64->n);
+            char label[192];
+            snprintf(label, sizeof label, "%s max vs pytorch", fname);
+            add_row(rep, label, rel_err(sub, t32->data, t32->n), INFINITY);
+            snprintf(label, sizeof label, "%s max vs f64 (pytorch)", fname);
+            add_row(rep, label, rel_err(sub, t64->data, t64->n), INFINITY);
+            rep->rows[rep->n - 1].ref = rel_err(t32->data, t64->data, t64->n);
+            snprintf(label, sizeof label, "%s L2 vs f64 (pytorch)", fname);
+            add_row(rep, label, c_l2,
+                    2.0 * t_l2 > PARITY_TOL_VALUES ? 2.0 * t_l2 : PARITY_TOL_VALUES);
+            rep->rows[rep->n - 1].ref = t_l2;
+            free(sub);
         }
     }
     ok = 1;
@@ -471,7 +555,13 @@ void parity_print(FILE *out, const char *path, const parity_report *rep)
         fprintf(out, "  could not run: %s\n", rep->error);
         return;
     }
-    for (int i = 0; i < rep->n; i++)
-        fprintf(out, "  %-28s %.2e  (tolerance %.0e)%s\n", rep->rows[i].name, rep->rows[i].err,
-                rep->rows[i].tol, rep->rows[i].err <= rep->rows[i].tol ? "" : "  FAIL");
+    for (int i = 0; i < rep->n; i++) {
+        const parity_row *r = &rep->rows[i];
+        fprintf(out, "  %-44s %.2e", r->name, r->err);
+        if (r->ref > 0.0)
+            fprintf(out, "  (pytorch's own: %.2e)", r->ref);
+        if (isfinite(r->tol))
+            fprintf(out, "  (tolerance %.0e)%s", r->tol, r->err <= r->tol ? "" : "  FAIL");
+        fputc('\n', out);
+    }
 }

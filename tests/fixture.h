@@ -33,14 +33,15 @@ const fx_tensor *fx_get(const fx_file *f, const char *name);
 #define PARITY_TOL_GRADS 1e-4
 
 typedef struct parity_row {
-    char name[128];
+    char name[192];
     double err;         // max |c - torch| / max |torch| (absolute when torch is all zero)
     double tol;
+    double ref;         // PyTorch's own error on the same measure, where one applies (else 0)
 } parity_row;
 
 typedef struct parity_report {
     int n;
-    parity_row rows[128];
+    parity_row rows[512];
     int failures;       // rows with err > tol (or NaN)
     char error[512];    // why the case could not be run, when parity_run returns -1
 } parity_report;

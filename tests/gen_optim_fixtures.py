@@ -19,7 +19,8 @@ Same file format as gen_model_fixtures.py, with these tensors:
     h0, c0 (L, B, H): the state before step 0,
     ids{k} (B, T), lengths{k}, labels{k} (B) for k = 0..K-1,
     loss{k}, norm{k} (1): the loss and the gradient norm before clipping of step k,
-    step{k}.<name>: every parameter after step k.
+    step{k}.<name>: every parameter after step k,
+    ref{k}.<name> (tutorial config only): the same after the same steps in float64.
 The tutorial config stores only the embedding rows that some batch uses ("X@rows"), before
 and after every step: a row no batch touches has zero gradients, so Adam leaves it as it is.
 """
@@ -37,33 +38,11 @@ from gen_model_fixtures import (HEAD_LOGITS, HEAD_SIGMOID, POOL_LAST_STEP, POOL_
 K = 5
 
 
-def run(path, cfg, batches, seed, head, pooling, padding_idx, lr, wd, max_norm, sparse):
-    V, E, H, L, O = cfg["V"], cfg["E"], cfg["H"], cfg["L"], cfg["O"]
-    B, T = batches[0][0].shape
-    torch.manual_seed(seed)
-    net = SentimentRNN(V, O, E, H, L, head, pooling, padding_idx)
-    net.eval()
+def train_steps(net, h, batches, head, O, lr, wd, max_norm, dtype, on_step):
+    """The tutorial's loop over the batches; on_step(k, loss, norm) after each step."""
+    net.to(dtype)
+    h = tuple(each.to(dtype) for each in h)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd)
-    g = torch.Generator().manual_seed(seed + 1)
-    h = (0.5 * torch.randn(L, B, H, generator=g), 0.5 * torch.randn(L, B, H, generator=g))
-
-    rows = np.unique(np.concatenate([ids.ravel() for ids, _, _ in batches])).astype(np.int32)
-    w = Writer()
-
-    def add_params(prefix):
-        # Copies: the Writer keeps arrays until save(), and Adam changes the tensors in place.
-        for name, p in net.state_dict().items():
-            p = p.clone()
-            if name == "embedding.weight" and sparse:
-                w.add_rows(prefix + name, p.numpy(), rows)
-            else:
-                w.add(prefix + name, p.numpy())
-
-    w.add("config", [V, E, H, L, O, B, T, head, pooling, padding_idx, len(batches)], np.int32)
-    w.add("hyper", [lr, 0.9, 0.999, 1e-8, wd, max_norm])
-    add_params("")
-    w.add("h0", h[0].numpy())
-    w.add("c0", h[1].numpy())
     for k, (ids, lengths, labels) in enumerate(batches):
         h = tuple(each.data for each in h)
         opt.zero_grad()
@@ -71,20 +50,63 @@ def run(path, cfg, batches, seed, head, pooling, padding_idx, lr, wd, max_norm, 
         y = torch.from_numpy(labels.astype(np.int64))
         out, h = net(x, h, torch.from_numpy(lengths.astype(np.int64)))
         if head == HEAD_SIGMOID:
-            loss = criterion(out, F.one_hot(y, O).float())
+            loss = criterion(out, F.one_hot(y, O).to(dtype))
         else:
             loss = F.cross_entropy(out, y)
         loss.backward()
         norm = nn.utils.clip_grad_norm_(net.parameters(), max_norm)
         opt.step()
+        on_step(k, loss.item(), norm.item())
+
+
+def run(path, cfg, batches, seed, head, pooling, padding_idx, lr, wd, max_norm, sparse,
+        reference64=False):
+    V, E, H, L, O = cfg["V"], cfg["E"], cfg["H"], cfg["L"], cfg["O"]
+    B, T = batches[0][0].shape
+    torch.manual_seed(seed)
+    net = SentimentRNN(V, O, E, H, L, head, pooling, padding_idx)
+    net.eval()
+    g = torch.Generator().manual_seed(seed + 1)
+    h = (0.5 * torch.randn(L, B, H, generator=g), 0.5 * torch.randn(L, B, H, generator=g))
+    initial = {name: p.clone() for name, p in net.state_dict().items()}
+
+    rows = np.unique(np.concatenate([ids.ravel() for ids, _, _ in batches])).astype(np.int32)
+    w = Writer()
+
+    def add_params(prefix, state):
+        # Copies (float32): the Writer keeps arrays until save(), and Adam works in place.
+        for name, p in state.items():
+            p = p.detach().to(torch.float32).clone().numpy()
+            if name == "embedding.weight" and sparse:
+                w.add_rows(prefix + name, p, rows)
+            else:
+                w.add(prefix + name, p)
+
+    w.add("config", [V, E, H, L, O, B, T, head, pooling, padding_idx, len(batches)], np.int32)
+    w.add("hyper", [lr, 0.9, 0.999, 1e-8, wd, max_norm])
+    add_params("", initial)
+    w.add("h0", h[0].numpy())
+    w.add("c0", h[1].numpy())
+    for k, (ids, lengths, labels) in enumerate(batches):
         w.add("ids%d" % k, ids, np.int32)
         w.add("lengths%d" % k, lengths, np.int32)
         w.add("labels%d" % k, labels, np.int32)
-        w.add("loss%d" % k, [loss.item()])
-        w.add("norm%d" % k, [norm.item()])
-        add_params("step%d." % k)
-        print("%s step %d: loss %.6f norm %.6f" % (os.path.basename(path), k, loss.item(),
-                                                   norm.item()))
+
+    def record(k, loss, norm):
+        w.add("loss%d" % k, [loss])
+        w.add("norm%d" % k, [norm])
+        add_params("step%d." % k, net.state_dict())
+        print("%s step %d: loss %.6f norm %.6f" % (os.path.basename(path), k, loss, norm))
+
+    train_steps(net, h, batches, head, O, lr, wd, max_norm, torch.float32, record)
+
+    if reference64:
+        # The same steps in float64 from the same weights: the exact answer both float32
+        # implementations approximate, so that the checker can tell its own error from
+        # PyTorch's (ref{k}.<name>, rounded to float32 for storage).
+        net.load_state_dict(initial)
+        train_steps(net, h, batches, head, O, lr, wd, max_norm, torch.float64,
+                    lambda k, loss, norm: add_params("ref%d." % k, net.state_dict()))
     w.save(path)
 
 
@@ -132,7 +154,7 @@ def tutorial(out_dir, train_path):
             lengths[b] = len(seq)
         batches.append((ids, lengths, np.array([labels[r] for r in rows], dtype=np.int32)))
     run(os.path.join(out_dir, "adam_tutorial.lstf"), cfg, batches, 5, HEAD_SIGMOID,
-        POOL_LAST_STEP, -1, 0.01, 0.0, 5.0, True)
+        POOL_LAST_STEP, -1, 0.01, 0.0, 5.0, True, reference64=True)
 
 
 def main():
