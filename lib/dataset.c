@@ -250,6 +250,11 @@ lstmsent_status lstmsent_sampler_next_batch(lstmsent_sampler *sampler, size_t ba
         return lstmsent__fail(LSTMSENT_ERR_BUFFER, "%s: lengths holds %zu values, the batch "
                               "has %zu rows", __func__, lengths_cap, batch);
 
+    if (drop_last && sampler->n > 0 && batch > sampler->n)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "%s: a batch of %zu rows is larger than "
+                              "the epoch's %zu rows, so with drop_last no batch would ever "
+                              "come", __func__, batch, sampler->n);
+
     size_t left = sampler->n - sampler->next;
     size_t take = left < batch ? left : batch;
     if (take < batch && drop_last) {

@@ -331,6 +331,13 @@ START_TEST(test_batch_buffer_checks)
                      LSTMSENT_ERR_NULL);
     ck_assert_int_eq(lstmsent_sampler_next_batch(s, 4, 1, x, 16, y, 4, len, 4, NULL),
                      LSTMSENT_ERR_NULL);
+    /* A batch larger than the whole epoch would silently never come with drop_last. */
+    int32_t big[11 * 4], bigy[11];
+    ck_assert_int_eq(lstmsent_sampler_next_batch(s, 11, 1, big, 44, bigy, 11, NULL, 0, &got),
+                     LSTMSENT_ERR_INVALID);
+    ck_assert_str_eq(lstmsent_last_error(), "lstmsent_sampler_next_batch: a batch of 11 rows "
+                     "is larger than the epoch's 10 rows, so with drop_last no batch would "
+                     "ever come");
     ck_assert_uint_eq(got, 99);
     /* The failures consumed nothing: the first batch is still rows 0..3. */
     ck_assert_int_eq(lstmsent_sampler_next_batch(s, 4, 1, x, 16, y, 4, len, 4, &got), LSTMSENT_OK);

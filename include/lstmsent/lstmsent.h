@@ -22,7 +22,7 @@
  *   lstmsent_sampler_create(&s, data, 42);
  *   lstmsent_model_options_default(&mo, lstmsent_corpus_vocab_size(corpus));
  *   lstmsent_model_create(&net, &mo);
- *   lstmsent_adam_options_default(&ao);  ao.lr = 0.01f;
+ *   lstmsent_adam_options_default(&ao);  ao.lr = 0.01;
  *   lstmsent_optim_create_adam(&adam, net, &ao);
  *
  *   int32_t ids[32 * 30], labels[32];  float out[32 * 5], loss, acc, norm;  size_t got;
@@ -279,8 +279,9 @@ LSTMSENT_API lstmsent_status lstmsent_sampler_sequential(lstmsent_sampler *sampl
  * unlabelled dataset labels must be NULL. *rows gets the number of rows filled: batch,
  * or 0 when the epoch is exhausted (or before the first epoch). With drop_last (the
  * tutorial's rule) a final partial batch is dropped; without it, it is returned with
- * *rows < batch. Entries past *rows are left as they were; a failed call consumes no
- * rows. */
+ * *rows < batch, and a batch larger than the whole epoch fails with
+ * LSTMSENT_ERR_INVALID (it could never come). Entries past *rows are left as they were; a
+ * failed call consumes no rows. */
 LSTMSENT_API lstmsent_status lstmsent_sampler_next_batch(lstmsent_sampler *sampler, size_t batch,
                                                          int drop_last,
                                                          int32_t *ids, size_t ids_cap,
