@@ -288,6 +288,7 @@ int main(int argc, char **argv)
         double epoch_acc = idx ? (double)running_acc / (double)idx : 0.0;
         fprintf(metrics, "epoch,%ld,%ld,%ld,%.6f,%.6f\n", e + 1, counter, idx,
                 idx ? running_loss / (double)idx : 0.0, epoch_acc);
+        fflush(metrics);   /* a long run's curve survives an interruption */
         if (e >= a.epochs - 20) {
             acc_tail += epoch_acc;
             tail_epochs++;
