@@ -983,6 +983,68 @@ START_TEST(test_checkpoint_bad_files)
 }
 END_TEST
 
+/* ---- the fuzz seeds --------------------------------------------------------------------- */
+
+/* tests/fuzz/corpus_model/ (tests/fuzz/gen_model_seeds.py): every valid-* seed loads as a
+ * model, every bad-* seed fails, and the checkpoint seeds restore (or not) into handles of
+ * the fuzz target's configuration. */
+START_TEST(test_seed_corpus_labels)
+{
+    static const char *const phrases3[] = {"a good film", "a bad film", "not good"};
+    lstmsent_corpus *c;
+    lstmsent_dataset *d;
+    lstmsent_sampler *s;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases3, NULL, 3, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_dataset_create(&d, c, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_sampler_create(&s, d, 1), LSTMSENT_OK);
+    lstmsent_model_options o;
+    lstmsent_model_options_default(&o, lstmsent_corpus_vocab_size(c));
+    o.embed_dim = 3;
+    o.hidden_dim = 2;
+    o.num_layers = 1;
+    o.output_size = 2;
+    lstmsent_model *fm;
+    lstmsent_optim *fo;
+    ck_assert_int_eq(lstmsent_model_create(&fm, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&fo, fm, NULL), LSTMSENT_OK);
+
+    char seeds[512];
+    snprintf(seeds, sizeof seeds, "%s/fuzz/corpus_model", TEST_SRC_DIR);
+    DIR *dd = opendir(seeds);
+    ck_assert_ptr_nonnull(dd);
+    struct dirent *e;
+    int valid = 0, bad = 0;
+    while ((e = readdir(dd)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", seeds, e->d_name);
+        int is_valid = strncmp(e->d_name, "valid-", 6) == 0;
+        int is_checkpoint = strstr(e->d_name, "checkpoint") != NULL;
+        lstmsent_model *m = NULL;
+        lstmsent_load_options lo;
+        lstmsent_load_options_default(&lo);
+        lo.reject_nonfinite = 1;
+        lstmsent_status st = is_checkpoint
+                                 ? lstmsent_checkpoint_load(p, fm, fo, s, NULL, NULL)
+                                 : lstmsent_model_load(&m, NULL, p, &lo);
+        ck_assert_msg((st == LSTMSENT_OK) == is_valid, "%s: status %d (%s)", e->d_name, st,
+                      lstmsent_last_error());
+        lstmsent_model_free(m);
+        valid += is_valid;
+        bad += !is_valid;
+    }
+    closedir(dd);
+    ck_assert_int_ge(valid, 5);
+    ck_assert_int_ge(bad, 10);
+    lstmsent_optim_free(fo);
+    lstmsent_model_free(fm);
+    lstmsent_sampler_free(s);
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("model_files");
@@ -1009,6 +1071,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_resume_before_any_epoch);
     tcase_add_test(tc, test_checkpoint_mismatch_leaves_handles);
     tcase_add_test(tc, test_checkpoint_bad_files);
+    tcase_add_test(tc, test_seed_corpus_labels);
     suite_add_tcase(s, tc);
     return s;
 }
