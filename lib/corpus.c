@@ -165,7 +165,9 @@ static int vocab_copy(vocab *dst, const vocab *src)
         vocab_free(dst);
         return -1;
     }
-    memcpy(dst->arena.data, src->arena.data, src->arena.len);
+    /* An empty vocabulary has no arena at all: memcpy may not be given its NULL. */
+    if (src->arena.len > 0)
+        memcpy(dst->arena.data, src->arena.data, src->arena.len);
     dst->arena.len = src->arena.len;
     size_t n = src->size + 1;
     memcpy(dst->off, src->off, n * sizeof *dst->off);
