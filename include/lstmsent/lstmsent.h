@@ -11,6 +11,8 @@
  *   lstmsent_model    SentimentRNN: embedding, LSTM, dropout, linear, sigmoid
  *   lstmsent_hidden   an LSTM state (h, c), each (num_layers, B, H)
  *   lstmsent_optim    Adam over a model's parameters
+ * and files: lstmsent_model_save / _load (safetensors, PyTorch state_dict names, the
+ * options and vocabulary in the metadata) and training checkpoints that resume bit for bit.
  *
  * A training epoch, as in the tutorial (error checks left out):
  *
