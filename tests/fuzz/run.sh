@@ -11,11 +11,12 @@
 #   CC         a clang with libFuzzer (default clang; Debian: apt-get install clang
 #              libclang-rt-14-dev if -fsanitize=fuzzer does not link)
 #   FUZZ_SKIP_UNAVAILABLE  when 1, exit 77 (skipped) if CC cannot build a libFuzzer
-#              program at all (no clang, no libFuzzer runtime): meson's 'fuzz' test sets it
+#              program at all (no clang, no libFuzzer runtime), for a caller that treats
+#              77 as a skip; otherwise that is 2, like a target that does not build
 # Exit status: 0 when every target ran its time without a finding, 1 on a finding (the
 # crashing input is kept as FUZZ_OUT/NAME-crash-*, FUZZ_OUT/NAME-leak-*, ...), 2 when a
-# target does not build, 77 as above. CI runs every target through meson's 'fuzz' test:
-#   bash tests/fuzz/run.sh safetensors json model tsv
+# target does not build, 77 as above. CI (.ci/run) runs every target this way, e.g.
+#   FUZZ_TIME=60 bash tests/fuzz/run.sh safetensors json model tsv
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
