@@ -165,7 +165,9 @@ static int vocab_copy(vocab *dst, const vocab *src)
         vocab_free(dst);
         return -1;
     }
-    memcpy(dst->arena.data, src->arena.data, src->arena.len);
+    /* An empty vocabulary has no arena at all: memcpy may not be given its NULL. */
+    if (src->arena.len > 0)
+        memcpy(dst->arena.data, src->arena.data, src->arena.len);
     dst->arena.len = src->arena.len;
     size_t n = src->size + 1;
     memcpy(dst->off, src->off, n * sizeof *dst->off);
@@ -662,35 +664,21 @@ lstmsent_status lstmsent_corpus_save_vocab(const lstmsent_corpus *corpus, const 
     return LSTMSENT_OK;
 }
 
-lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *path)
+lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *source,
+                                           const char *s, size_t len)
 {
-    lstmsent__clear_error();
-    LSTMSENT__CHECK_NULL(out);
-    LSTMSENT__CHECK_NULL(path);
-    char *data;
-    size_t len;
-    lstmsent_status st = lstmsent__read_file(path, &data, &len);
-    if (st != LSTMSENT_OK)
-        return st;
-    const char *s = lstmsent__skip_bom(data, &len);
-    if ((st = lstmsent__check_text(path, s, len)) != LSTMSENT_OK) {
-        free(data);
-        return st;
-    }
     /* Blank lines at the end are no words; any other blank line is an empty word. */
     size_t end = len;
     while (end > 0 && (s[end - 1] == '\n' || s[end - 1] == '\r'))
         end--;
-    if (end == 0) {
-        free(data);
-        return lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no words", path);
-    }
+    if (end == 0)
+        return lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no words", source);
     lstmsent_corpus *c = corpus_alloc(0, 0, 0);
     if (c == NULL || vocab_init(&c->v, 1024) != 0) {
         lstmsent_corpus_free(c);
-        free(data);
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", source);
     }
+    lstmsent_status st = LSTMSENT_OK;
     size_t line = 0;
     for (size_t pos = 0; pos < end && st == LSTMSENT_OK;) {
         line++;
@@ -702,32 +690,49 @@ lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *pa
         size_t n = stop - pos;
         pos = next;
         if (n == 0) {
-            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: empty word", path, line);
+            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: empty word", source, line);
             break;
         }
         /* A word holding white space could never come out of the tokeniser. */
         if (lstmsent__has_space(w, n)) {
             st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: word '%.*s%s' holds white space",
-                                path, line, QUOTED(w, n));
+                                source, line, QUOTED(w, n));
             break;
         }
         uint64_t h = lstmsent__fnv1a(w, n);
         int32_t dup = vocab_find(&c->v, w, n, h);
         if (dup != 0) {
             st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: duplicate word '%.*s%s' (line %ld)",
-                                path, line, QUOTED(w, n), (long)dup);
+                                source, line, QUOTED(w, n), (long)dup);
             break;
         }
         if (vocab_add(&c->v, w, n, h) == 0)
             st = c->v.size >= MAX_WORDS
-                     ? lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s: more than %zu words", path, MAX_WORDS)
-                     : lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
+                     ? lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s: more than %zu words", source,
+                                      MAX_WORDS)
+                     : lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", source);
     }
-    free(data);
     if (st != LSTMSENT_OK) {
         lstmsent_corpus_free(c);
         return st;
     }
     *out = c;
     return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *path)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    LSTMSENT__CHECK_NULL(path);
+    char *data;
+    size_t len;
+    lstmsent_status st = lstmsent__read_file(path, &data, &len);
+    if (st != LSTMSENT_OK)
+        return st;
+    const char *s = lstmsent__skip_bom(data, &len);
+    if ((st = lstmsent__check_text(path, s, len)) == LSTMSENT_OK)
+        st = lstmsent__corpus_from_words(out, path, s, len);
+    free(data);
+    return st;
 }

@@ -286,3 +286,28 @@ const size_t *lstmsent_sampler_rows(const lstmsent_sampler *sampler, size_t *n)
         *n = sampler->n;
     return sampler->order;
 }
+
+/* ---- checkpoint accessors (internal.h) ----------------------------------------------- */
+
+void lstmsent__sampler_get_state(const lstmsent_sampler *s, uint64_t rng[4],
+                                 const size_t **order, size_t *n, size_t *next,
+                                 size_t *dataset_rows)
+{
+    for (int k = 0; k < 4; k++)
+        rng[k] = s->rng.s[k];
+    *order = s->order;
+    *n = s->n;
+    *next = s->next;
+    *dataset_rows = s->data->rows;
+}
+
+void lstmsent__sampler_set_state(lstmsent_sampler *s, const uint64_t rng[4], size_t *order,
+                                 size_t n, size_t next)
+{
+    for (int k = 0; k < 4; k++)
+        s->rng.s[k] = rng[k];
+    free(s->order);
+    s->order = order;
+    s->n = n;
+    s->next = next;
+}

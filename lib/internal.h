@@ -100,4 +100,31 @@ void lstmsent__model_freeze_dropout(lstmsent_model *m, int on);
  * NULL when that dropout did not run (evaluation mode, p = 0, no forward). */
 const float *lstmsent__model_dropout_mask(const lstmsent_model *m, int32_t which, size_t *n);
 
+/* ---- checkpoint accessors (model.c, optim.c, dataset.c) ----------------------------------
+ * The state a checkpoint saves and restores beyond the parameters. None checks its
+ * arguments. */
+
+/* The dropout generator's xoshiro256** state. */
+void lstmsent__model_get_rng(const lstmsent_model *m, uint64_t state[4]);
+void lstmsent__model_set_rng(lstmsent_model *m, const uint64_t state[4]);
+
+/* Adam's options, moments m and v (n floats each, the model's parameter layout; valid while
+ * the optimizer lives) and step count. */
+void lstmsent__optim_get_state(const lstmsent_optim *o, lstmsent_adam_options *opts,
+                               const float **m, const float **v, size_t *n, int64_t *step);
+/* Copy n floats of m and v in (n as lstmsent__optim_get_state gives) and set the step. */
+void lstmsent__optim_set_state(lstmsent_optim *o, const float *m, const float *v, int64_t step);
+/* lstmsent__model_id of the model the optimizer was made for. */
+uint64_t lstmsent__optim_model_id(const lstmsent_optim *o);
+
+/* The sampler's generator, its epoch's rows order[0, n) (NULL before the first epoch), the
+ * position of the next batch, and the number of rows of its dataset. */
+void lstmsent__sampler_get_state(const lstmsent_sampler *s, uint64_t rng[4],
+                                 const size_t **order, size_t *n, size_t *next,
+                                 size_t *dataset_rows);
+/* Replace that state; the sampler takes over order (malloc'd, n values < dataset rows, or
+ * NULL with n = 0) and frees its old one. next <= n. Cannot fail. */
+void lstmsent__sampler_set_state(lstmsent_sampler *s, const uint64_t rng[4], size_t *order,
+                                 size_t n, size_t next);
+
 #endif /* LSTMSENT_INTERNAL_H */

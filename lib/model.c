@@ -989,3 +989,17 @@ lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, const char *name,
         memcpy(model->grads + t->offset, src, len * sizeof(float));
     return st;
 }
+
+/* ---- checkpoint accessors (internal.h) ----------------------------------------------- */
+
+void lstmsent__model_get_rng(const lstmsent_model *m, uint64_t state[4])
+{
+    for (int k = 0; k < 4; k++)
+        state[k] = m->dropout_rng.s[k];
+}
+
+void lstmsent__model_set_rng(lstmsent_model *m, const uint64_t state[4])
+{
+    for (int k = 0; k < 4; k++)
+        m->dropout_rng.s[k] = state[k];
+}

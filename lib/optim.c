@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -160,4 +161,28 @@ lstmsent_status lstmsent_optim_zero_grad(lstmsent_optim *optim, lstmsent_model *
 int64_t lstmsent_optim_step_count(const lstmsent_optim *optim)
 {
     return optim == NULL ? 0 : optim->step;
+}
+
+/* ---- checkpoint accessors (internal.h) ----------------------------------------------- */
+
+void lstmsent__optim_get_state(const lstmsent_optim *o, lstmsent_adam_options *opts,
+                               const float **m, const float **v, size_t *n, int64_t *step)
+{
+    *opts = o->opts;
+    *m = o->m;
+    *v = o->v;
+    *n = o->n;
+    *step = o->step;
+}
+
+void lstmsent__optim_set_state(lstmsent_optim *o, const float *m, const float *v, int64_t step)
+{
+    memcpy(o->m, m, o->n * sizeof(float));
+    memcpy(o->v, v, o->n * sizeof(float));
+    o->step = step;
+}
+
+uint64_t lstmsent__optim_model_id(const lstmsent_optim *o)
+{
+    return o->model_id;
 }

@@ -45,6 +45,13 @@ const char *lstmsent_strerror(int status)
     case LSTMSENT_ERR_NONFINITE: return "a value is NaN or infinite";
     case LSTMSENT_ERR_MISMATCH: return "objects that do not belong together";
     case LSTMSENT_ERR_FORMAT: return "malformed model file";
+    case LSTMSENT_ERR_MISSING_TENSOR: return "a tensor is missing from the model file";
+    case LSTMSENT_ERR_TENSOR_SHAPE: return "a tensor of the model file has the wrong shape";
+    case LSTMSENT_ERR_TENSOR_DTYPE: return "a tensor of the model file is not float32";
+    case LSTMSENT_ERR_UNKNOWN_TENSOR: return "the model file holds an unknown tensor";
+    case LSTMSENT_ERR_METADATA: return "missing or malformed metadata in the model file";
+    case LSTMSENT_ERR_VERSION: return "unsupported model file format or version";
+    case LSTMSENT_ERR_DIGEST: return "the vocabulary does not match its digest";
     default: return "unknown status";
     }
 }

@@ -70,11 +70,26 @@ uint64_t lstmsent__fnv1a(const void *data, size_t len);
 /* The whole file in memory, NUL-terminated (*len excludes the NUL). LSTMSENT_ERR_IO with a
  * message naming the file and the system's reason. */
 lstmsent_status lstmsent__read_file(const char *path, char **data, size_t *len);
+/* lstmsent_corpus_load_tsv on the file's bytes data[0, len) (need not end in NUL); path
+ * names the input in messages. The TSV fuzz target calls it directly. */
+lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *path,
+                                           const char *data, size_t len,
+                                           const lstmsent_corpus_options *opts);
 /* Checks that every file reader shares: valid UTF-8 and no NUL byte (the library's strings
  * are NUL-terminated), reported as "path:line: ..." with LSTMSENT_ERR_UTF8. */
 lstmsent_status lstmsent__check_text(const char *path, const char *data, size_t len);
 /* data[0..*len) without a UTF-8 byte order mark at its start. */
 const char *lstmsent__skip_bom(const char *data, size_t *len);
+
+/* ---- a vocabulary from a list of words (corpus.c) ----------------------------------
+ * A corpus with no phrases whose vocabulary is the words of s[0, len), one per line in id
+ * order ("\n" or "\r\n"; blank lines at the end ignored), word counts 0: what
+ * lstmsent_corpus_load_vocab reads from a file, and the model loader from a file's
+ * metadata. s must be valid UTF-8 without NUL (lstmsent__check_text). Empty or duplicate
+ * words and words holding white space fail with LSTMSENT_ERR_VOCAB, no words at all with
+ * LSTMSENT_ERR_EMPTY; messages start with source. */
+lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *source,
+                                           const char *s, size_t len);
 
 /* ---- building a corpus (corpus.c) ---------------------------------------------------
  * The phrases go in one by one, as a file is read; finish sorts the vocabulary (when the

@@ -169,6 +169,16 @@ lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path
     lstmsent_status st = lstmsent__read_file(path, &data, &len);
     if (st != LSTMSENT_OK)
         return st;
+    st = lstmsent__corpus_parse_tsv(out, path, data, len, opts);
+    free(data);
+    return st;
+}
+
+lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *path,
+                                           const char *data, size_t len,
+                                           const lstmsent_corpus_options *opts)
+{
+    lstmsent_status st;
     const char *s = lstmsent__skip_bom(data, &len);
     lstmsent__builder *b = NULL;
     size_t blank = 0;
@@ -275,6 +285,5 @@ lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path
     b = NULL;
 done:
     lstmsent__builder_free(b);
-    free(data);
     return st;
 }

@@ -304,6 +304,26 @@ START_TEST(test_encode_and_unknown_policies)
 }
 END_TEST
 
+/* Found by fuzz_tsv: borrowing a vocabulary of no words (phrases of white space only). */
+START_TEST(test_borrowed_empty_vocabulary)
+{
+    const char *blank[] = {"", "  "};
+    const char *dev[] = {"good film"};
+    lstmsent_corpus *t, *d;
+    ck_assert_int_eq(lstmsent_corpus_create(&t, blank, NULL, 2, NULL), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(t), 0);
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    o.vocabulary = t;
+    o.unknown = LSTMSENT_UNKNOWN_ID;
+    ck_assert_int_eq(lstmsent_corpus_create(&d, dev, NULL, 1, &o), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(d), 0);
+    assert_phrase(d, 0, (const int32_t[]){1, 1}, 2);
+    lstmsent_corpus_free(d);
+    lstmsent_corpus_free(t);
+}
+END_TEST
+
 START_TEST(test_borrowed_vocabulary)
 {
     const char *train[] = {"good film", "bad film", "film"};
@@ -618,6 +638,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_create_bad_input);
     tcase_add_test(tc, test_encode_and_unknown_policies);
     tcase_add_test(tc, test_borrowed_vocabulary);
+    tcase_add_test(tc, test_borrowed_empty_vocabulary);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_set_timeout(tc, 60);

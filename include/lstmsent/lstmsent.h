@@ -11,6 +11,8 @@
  *   lstmsent_model    SentimentRNN: embedding, LSTM, dropout, linear, sigmoid
  *   lstmsent_hidden   an LSTM state (h, c), each (num_layers, B, H)
  *   lstmsent_optim    Adam over a model's parameters
+ * and files: lstmsent_model_save / _load (safetensors, PyTorch state_dict names, the
+ * options and vocabulary in the metadata) and training checkpoints that resume bit for bit.
  *
  * A training epoch, as in the tutorial (error checks left out):
  *
@@ -98,7 +100,14 @@ typedef enum lstmsent_status {
     LSTMSENT_ERR_NO_PARAM = -16,      /* no parameter of that name */
     LSTMSENT_ERR_NONFINITE = -17,     /* a NaN or infinity where finite numbers are required */
     LSTMSENT_ERR_MISMATCH = -18,      /* objects that do not belong together */
-    LSTMSENT_ERR_FORMAT = -19         /* a model file is malformed */
+    LSTMSENT_ERR_FORMAT = -19,        /* a model file is malformed */
+    LSTMSENT_ERR_MISSING_TENSOR = -20,/* a model file lacks a tensor the model needs */
+    LSTMSENT_ERR_TENSOR_SHAPE = -21,  /* a model file's tensor has the wrong shape */
+    LSTMSENT_ERR_TENSOR_DTYPE = -22,  /* a model file's tensor is not float32 (F32) */
+    LSTMSENT_ERR_UNKNOWN_TENSOR = -23,/* a model file holds a tensor the model does not know */
+    LSTMSENT_ERR_METADATA = -24,      /* a model file's metadata is missing or malformed */
+    LSTMSENT_ERR_VERSION = -25,       /* a model file of another format or format version */
+    LSTMSENT_ERR_DIGEST = -26         /* a vocabulary does not match its recorded digest */
 } lstmsent_status;
 
 /* A static text for a status code ("unknown status" for a value that is none). */
@@ -440,6 +449,67 @@ LSTMSENT_API lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent
 /* optimizer.zero_grad(): zero the gradients of the optimizer's model. */
 LSTMSENT_API lstmsent_status lstmsent_optim_zero_grad(lstmsent_optim *optim, lstmsent_model *model);
 LSTMSENT_API int64_t lstmsent_optim_step_count(const lstmsent_optim *optim);
+
+/* ------------------------------------------------------------------------------------
+ * Model files: safetensors models and training checkpoints (docs/model-files.md)
+ * ---------------------------------------------------------------------------------- */
+
+/* Save the model's parameters as a safetensors file: one F32 tensor per PyTorch state_dict
+ * name (lstmsent_model_param_info), so PyTorch's load_state_dict takes it, and metadata
+ * holding the format, the library version, every model option and, when vocab is not
+ * NULL, that corpus's vocabulary (its words in id order, their count and an FNV-1a
+ * digest), so that a loaded model encodes text as it was trained. vocab needs
+ * vocab_size + 1 or + 2 embedding rows (LSTMSENT_ERR_MISMATCH otherwise). The save is
+ * atomic: a temporary file in the same directory, flushed, fsync'd and renamed over path;
+ * a failed save (LSTMSENT_ERR_IO) leaves the previous file at path as it was. */
+LSTMSENT_API lstmsent_status lstmsent_model_save(const lstmsent_model *model,
+                                                 const lstmsent_corpus *vocab,
+                                                 const char *path);
+
+typedef struct lstmsent_load_options {
+    int allow_unknown_tensors;  /* 0 (default): a tensor the model does not know fails with
+                                   LSTMSENT_ERR_UNKNOWN_TENSOR; 1: it is ignored */
+    int reject_nonfinite;       /* 0 (default): values are taken as they are; 1: a NaN or
+                                   infinity fails with LSTMSENT_ERR_NONFINITE */
+} lstmsent_load_options;
+
+LSTMSENT_API void lstmsent_load_options_default(lstmsent_load_options *opts);
+
+/* A new model (training mode) from a file written by lstmsent_model_save,
+ * lstmsent_checkpoint_save or tests/torch_export.py. The options come from the metadata;
+ * a file without this library's metadata (a bare state_dict) gets its sizes from the
+ * tensors' shapes and the other options at their defaults (docs/model-files.md). Every
+ * tensor the model needs must be there, F32, with its shape; each failure has its own
+ * status and message. vocab_out (may be NULL) gets a corpus with the file's vocabulary
+ * (no phrases), or NULL when the file holds none. opts may be NULL for the defaults. On
+ * failure *out and *vocab_out are NULL and nothing is left allocated. */
+LSTMSENT_API lstmsent_status lstmsent_model_load(lstmsent_model **out,
+                                                 lstmsent_corpus **vocab_out,
+                                                 const char *path,
+                                                 const lstmsent_load_options *opts);
+
+/* A training checkpoint: the model file (vocab may be NULL) plus Adam's moments and step
+ * count, the dropout generator, the sampler's generator, epoch rows and position (sampler
+ * may be NULL), and the caller's epoch and step counters. Atomic as lstmsent_model_save. */
+LSTMSENT_API lstmsent_status lstmsent_checkpoint_save(const char *path,
+                                                      const lstmsent_model *model,
+                                                      const lstmsent_optim *optim,
+                                                      const lstmsent_sampler *sampler,
+                                                      const lstmsent_corpus *vocab,
+                                                      int64_t epoch, int64_t step);
+
+/* Restore a checkpoint INTO existing handles: model made with the same options (the seed
+ * aside), optim made for that model with the same Adam options, sampler (may be NULL: its
+ * state in the file is then ignored) over a dataset of the same number of rows;
+ * otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
+ * checked whole before any handle changes, so a failed load leaves them as they were.
+ * Training continued from here gives the same numbers, bit for bit, as the run that
+ * saved it (same thread count; the LSTM state a loop carries between batches is the
+ * caller's to save). */
+LSTMSENT_API lstmsent_status lstmsent_checkpoint_load(const char *path, lstmsent_model *model,
+                                                      lstmsent_optim *optim,
+                                                      lstmsent_sampler *sampler,
+                                                      int64_t *epoch, int64_t *step);
 
 #ifdef __cplusplus
 }

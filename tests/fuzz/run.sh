@@ -10,9 +10,13 @@
 #   FUZZ_OUT   build and scratch directory (default /tmp/lstmsent-fuzz)
 #   CC         a clang with libFuzzer (default clang; Debian: apt-get install clang
 #              libclang-rt-14-dev if -fsanitize=fuzzer does not link)
+#   FUZZ_SKIP_UNAVAILABLE  when 1, exit 77 (skipped) if CC cannot build a libFuzzer
+#              program at all (no clang, no libFuzzer runtime), for a caller that treats
+#              77 as a skip; otherwise that is 2, like a target that does not build
 # Exit status: 0 when every target ran its time without a finding, 1 on a finding (the
 # crashing input is kept as FUZZ_OUT/NAME-crash-*, FUZZ_OUT/NAME-leak-*, ...), 2 when a
-# target does not build.
+# target does not build, 77 as above. CI (.ci/run) runs every target this way, e.g.
+#   FUZZ_TIME=60 bash tests/fuzz/run.sh safetensors json model tsv
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,6 +68,21 @@ sed -e "s/@MAJOR@/$major/" -e "s/@MINOR@/$minor/" -e "s/@PATCH@/$patch/" \
 
 flags="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+
+# Can this compiler build a libFuzzer program at all?
+probe="$out/probe"
+printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+    >"$probe.c"
+# shellcheck disable=SC2086
+if ! $cc $flags "$probe.c" -o "$probe" >/dev/null 2>&1; then
+    echo "run.sh: $cc cannot build a libFuzzer program (install clang and libclang-rt-14-dev)" >&2
+    if [ "${FUZZ_SKIP_UNAVAILABLE:-0}" = 1 ]; then
+        exit 77
+    fi
+    exit 2
+fi
 
 status=0
 for name in "$@"; do
