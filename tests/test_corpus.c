@@ -122,8 +122,8 @@ START_TEST(test_unicode_case_and_spaces)
     /* Python: "ÉCOLE école".lower().split() == ["école", "école"]; U+00A0 and U+3000
      * split, U+200B does not; U+0130 lowers to "i" + U+0307; final sigma. */
     const char *phrases[] = {"\xc3\x89" "COLE \xc3\xa9" "cole", "a\xc2\xa0" "b\xe3\x80\x80" "c",
-                             "x\xe2\x80\x8by", "\xc4\xb0", "\xce\x9f\xce\x94\xce\xa5\xce\xa3"
-                             "\xce\xa3\xce\x95\xce\xa5\xce\xa3"};
+                             "x\xe2\x80\x8by", "\xc4\xb0", ("\xce\x9f\xce\x94\xce\xa5\xce\xa3"
+                             "\xce\xa3\xce\x95\xce\xa5\xce\xa3")};
     lstmsent_corpus *c;
     ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 5, NULL), LSTMSENT_OK);
     ck_assert_int_eq(id_of(c, "\xc3\xa9" "cole"), 1);
