@@ -89,6 +89,10 @@ void lstmsent__gemm_use_reference(int on);
  * floats (lstmsent_model_num_floats). Valid while the model lives. */
 float *lstmsent__model_params(lstmsent_model *m, size_t *n);
 float *lstmsent__model_grads(lstmsent_model *m, size_t *n);
+/* The gradient buffer for reading only (the optimizer). lstmsent__model_grads hands out a
+ * writable buffer, so after it the model no longer assumes that only the embedding rows
+ * of its batches hold gradient (zero_grad and clip then visit the whole table). */
+const float *lstmsent__model_grads_read(const lstmsent_model *m, size_t *n);
 /* A number unique to this model instance in the process (never 0), so that an object
  * made for one model can tell when it is handed another. */
 uint64_t lstmsent__model_id(const lstmsent_model *m);

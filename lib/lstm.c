@@ -10,9 +10,12 @@
 
 #include "kernels.h"
 
-static float sigmoidf(float x)
+static int all_zero(const float *x, size_t n)
 {
-    return 1.0f / (1.0f + expf(-x));
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != 0.0f)
+            return 0;
+    return 1;
 }
 
 void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
@@ -24,42 +27,31 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
     const int G = 4 * H;
     const size_t BH = (size_t)B * H;
 
-    /* Both biases first, then the input projection of every step at once (M = T*B). */
-    for (size_t r = 0; r < (size_t)T * B; r++) {
-        float *row = gates + r * G;
-        for (int j = 0; j < G; j++)
-            row[j] = b_ih[j] + b_hh[j];
+    /* Both biases first, then the input projection of every step at once (M = T*B);
+     * without inp the caller has put both there already. */
+    if (inp != NULL) {
+        for (size_t r = 0; r < (size_t)T * B; r++) {
+            float *row = gates + r * G;
+            for (int j = 0; j < G; j++)
+                row[j] = b_ih[j] + b_hh[j];
+        }
+        lstmsent__gemm(0, 1, T * B, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
     }
-    lstmsent__gemm(0, 1, T * B, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
 
+    /* A zero incoming state (every epoch's first batch, every evaluation batch) adds
+     * nothing at t = 0: skip that product. */
+    const int h0_zero = all_zero(hs, BH), c0_zero = all_zero(cs, BH);
     for (int t = 0; t < T; t++) {
         float *gt = gates + (size_t)t * B * G;        // (B, G)
         const float *h_prev = hs + (size_t)t * BH;    // (B, H)
         const float *c_prev = cs + (size_t)t * BH;    // (B, H)
         float *h = hs + (size_t)(t + 1) * BH;         // (B, H)
         float *c = cs + (size_t)(t + 1) * BH;         // (B, H)
-        float *tc = tanh_c + (size_t)t * BH;          // (B, H)
+        float *tc = tanh_c != NULL ? tanh_c + (size_t)t * BH : NULL;   // (B, H)
 
-        lstmsent__gemm(0, 1, B, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, gt, G);
-
-        for (int b = 0; b < B; b++) {
-            float *g4 = gt + (size_t)b * G;           // (G): i, f, g, o
-            for (int k = 0; k < H; k++) {
-                float i = sigmoidf(g4[k]);
-                float f = sigmoidf(g4[H + k]);
-                float g = tanhf(g4[2 * H + k]);
-                float o = sigmoidf(g4[3 * H + k]);
-                g4[k] = i;
-                g4[H + k] = f;
-                g4[2 * H + k] = g;
-                g4[3 * H + k] = o;
-                size_t bk = (size_t)b * H + k;
-                float cn = f * c_prev[bk] + i * g;
-                c[bk] = cn;
-                tc[bk] = tanhf(cn);
-                h[bk] = o * tc[bk];
-            }
-        }
+        if (t > 0 || !h0_zero)
+            lstmsent__gemm(0, 1, B, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, gt, G);
+        lstmsent__lstm_cell_forward(gt, t == 0 && c0_zero ? NULL : c_prev, c, tc, h, B, H);
     }
 }
 
@@ -111,8 +103,10 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
      * dinp = dgates W_ih; both biases get the column sums of dgates. */
     const int M = T * B;
     lstmsent__gemm(1, 0, G, H, M, 1.0f, dgates, G, hs, H, 1.0f, dw_hh, H);
-    lstmsent__gemm(1, 0, G, C, M, 1.0f, dgates, G, inp, C, 1.0f, dw_ih, C);
-    lstmsent__gemm(0, 0, M, C, G, 1.0f, dgates, G, w_ih, C, 0.0f, dinp, C);
+    if (inp != NULL) {
+        lstmsent__gemm(1, 0, G, C, M, 1.0f, dgates, G, inp, C, 1.0f, dw_ih, C);
+        lstmsent__gemm(0, 0, M, C, G, 1.0f, dgates, G, w_ih, C, 0.0f, dinp, C);
+    }
     for (int r = 0; r < M; r++) {
         const float *row = dgates + (size_t)r * G;
         for (int j = 0; j < G; j++) {
