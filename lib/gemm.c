@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include "internal.h"
+#include "kernels.h"
 
 static int use_reference;
 
@@ -45,4 +46,96 @@ void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
                 ldc);
+}
+
+/* ---- small-M products against packed panels ------------------------------------------
+ * The recurrent products of the time loop (M = B rows, e.g. 32) are where OpenBLAS is
+ * furthest from the machine's peak. Here B (K, N) is packed once per layer into panels of
+ * 32 columns, each (K, 32) contiguous, and an AVX-512 kernel keeps an 8 x 32 block of C in
+ * 16 registers over the whole K loop, with the panel reused from L1/L2 for every block of
+ * rows. Used only on AVX-512 CPUs for M % 8 == 0 and N % 32 == 0 and never in reference
+ * mode; everything else goes to lstmsent__gemm. */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GEMM_X86 1
+#endif
+
+enum { PANEL = 32, ROWS = 8 };
+
+int lstmsent__gemm_panels_ok(int m, int n)
+{
+#ifdef GEMM_X86
+    return !use_reference && lstmsent__simd_level() >= LSTMSENT__SIMD_AVX512 && m > 0 &&
+           m % ROWS == 0 && n > 0 && n % PANEL == 0;
+#else
+    (void)m;
+    (void)n;
+    return 0;
+#endif
+}
+
+void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
+                                int ldb)
+{
+    // panels (n / 32, k, 32); b (k, n) as stored, or (n, k) when trans_b
+    for (int jb = 0; jb < n / PANEL; jb++) {
+        float *dst = panels + (size_t)jb * k * PANEL;
+        for (int p = 0; p < k; p++) {
+            for (int c = 0; c < PANEL; c++) {
+                int j = jb * PANEL + c;
+                dst[(size_t)p * PANEL + c] = trans_b ? b[(size_t)j * ldb + p]
+                                                     : b[(size_t)p * ldb + j];
+            }
+        }
+    }
+}
+
+#ifdef GEMM_X86
+__attribute__((target("avx512f"))) static void panels_avx512(int m, int n, int k,
+                                                              const float *a, int lda,
+                                                              const float *panels, int accumulate,
+                                                              float *c, int ldc)
+{
+    for (int jb = 0; jb < n / PANEL; jb++) {
+        const float *bp = panels + (size_t)jb * k * PANEL;
+        for (int i = 0; i < m; i += ROWS) {
+            __m512 acc[ROWS][2];
+#pragma GCC unroll 8
+            for (int r = 0; r < ROWS; r++) {
+                float *cr = c + (size_t)(i + r) * ldc + jb * PANEL;
+                acc[r][0] = accumulate ? _mm512_loadu_ps(cr) : _mm512_setzero_ps();
+                acc[r][1] = accumulate ? _mm512_loadu_ps(cr + 16) : _mm512_setzero_ps();
+            }
+            const float *ar = a + (size_t)i * lda;
+            for (int p = 0; p < k; p++) {
+                __m512 b0 = _mm512_loadu_ps(bp + (size_t)p * PANEL);
+                __m512 b1 = _mm512_loadu_ps(bp + (size_t)p * PANEL + 16);
+#pragma GCC unroll 8
+                for (int r = 0; r < ROWS; r++) {
+                    __m512 av = _mm512_set1_ps(ar[(size_t)r * lda + p]);
+                    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+                    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+                }
+            }
+#pragma GCC unroll 8
+            for (int r = 0; r < ROWS; r++) {
+                float *cr = c + (size_t)(i + r) * ldc + jb * PANEL;
+                _mm512_storeu_ps(cr, acc[r][0]);
+                _mm512_storeu_ps(cr + 16, acc[r][1]);
+            }
+        }
+    }
+}
+#endif
+
+void lstmsent__gemm_panels(int m, int n, int k, const float *a, int lda, const float *panels,
+                           int accumulate, float *c, int ldc)
+{
+#ifdef GEMM_X86
+    panels_avx512(m, n, k, a, lda, panels, accumulate, c, ldc);
+#else
+    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)panels, (void)accumulate, (void)c,
+        (void)ldc;
+#endif
 }

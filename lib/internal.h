@@ -81,6 +81,17 @@ void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
  * so tests can tell a kernel bug from a BLAS one. Not thread-safe: tests only. */
 void lstmsent__gemm_use_reference(int on);
 
+/* Small-M products (the recurrent step) against B packed into panels of 32 columns:
+ * lstmsent__gemm_panels_ok says whether this path runs here for (M, N) (AVX-512, M % 8 and
+ * N % 32 zero, not in reference mode); if not, use lstmsent__gemm. pack_panels writes
+ * op(B) (K, N) (trans_b as for lstmsent__gemm) into panels (K * N floats); gemm_panels
+ * does C (M, N) = A (M, K) op(B) (+ C when accumulate). */
+int lstmsent__gemm_panels_ok(int m, int n);
+void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
+                                int ldb);
+void lstmsent__gemm_panels(int m, int n, int k, const float *a, int lda, const float *panels,
+                           int accumulate, float *c, int ldc);
+
 /* ---- model internals (model.c) -------------------------------------------------------
  * For the optimizer and the tests. None of these checks its arguments. */
 

@@ -76,9 +76,10 @@ void lstmsent__softmax_xent_backward(float *dlogits, const float *probs,
  * inp    (T, B, C); w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G).
  * The input projection of all T steps is one GEMM with M = T*B; with inp NULL the caller
  * has already put b_ih + b_hh + x_t W_ih^T into gates (model.c does, per distinct id).
- * tanh_c may be NULL (evaluation: nothing kept for backward). The recurrent product of
+ * tanh_c may be NULL (evaluation: nothing kept for backward). wpack (G * H floats) is
+ * scratch for W_hh packed for lstmsent__gemm_panels (backward too). The recurrent product of
  * t = 0 is skipped when the incoming h is all zeros. */
-void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
+void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
                             const float *b_ih, const float *b_hh, int B, int T, int C, int H);
 /* Backward through all T steps from dout (T, B, H), the loss's gradient with respect to
@@ -89,7 +90,7 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
  * dgates). */
 void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
                              float *db_hh, float *dgates, float *dh_next, float *dc_next,
-                             const float *dout, const float *gates, const float *hs,
+                             float *wpack, const float *dout, const float *gates, const float *hs,
                              const float *cs, const float *tanh_c, const float *inp,
                              const float *w_ih, const float *w_hh, int B, int T, int C, int H);
 

@@ -18,7 +18,7 @@ static int all_zero(const float *x, size_t n)
     return 1;
 }
 
-void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
+void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
                             const float *b_ih, const float *b_hh, int B, int T, int C, int H)
 {
@@ -41,6 +41,9 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
     /* A zero incoming state (every epoch's first batch, every evaluation batch) adds
      * nothing at t = 0: skip that product. */
     const int h0_zero = all_zero(hs, BH), c0_zero = all_zero(cs, BH);
+    const int packed = lstmsent__gemm_panels_ok(B, G);
+    if (packed)
+        lstmsent__gemm_pack_panels(wpack, 1, H, G, w_hh, H);   // W_hh^T (H, G)
     for (int t = 0; t < T; t++) {
         float *gt = gates + (size_t)t * B * G;        // (B, G)
         const float *h_prev = hs + (size_t)t * BH;    // (B, H)
@@ -49,7 +52,9 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
         float *c = cs + (size_t)(t + 1) * BH;         // (B, H)
         float *tc = tanh_c != NULL ? tanh_c + (size_t)t * BH : NULL;   // (B, H)
 
-        if (t > 0 || !h0_zero)
+        if (packed && (t > 0 || !h0_zero))
+            lstmsent__gemm_panels(B, G, H, h_prev, H, wpack, 1, gt, G);
+        else if (t > 0 || !h0_zero)
             lstmsent__gemm(0, 1, B, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, gt, G);
         lstmsent__lstm_cell_forward(gt, t == 0 && c0_zero ? NULL : c_prev, c, tc, h, B, H);
     }
@@ -57,6 +62,7 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
 
 void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
                              float *db_hh, float *dgates, float *dh_next, float *dc_next,
+                             float *wpack,
                              const float *dout, const float *gates, const float *hs,
                              const float *cs, const float *tanh_c, const float *inp,
                              const float *w_ih, const float *w_hh, int B, int T, int C, int H)
@@ -71,6 +77,9 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
     /* Nothing flows back from beyond the last step: the loss reads only the outputs. */
     memset(dh_next, 0, BH * sizeof(float));
     memset(dc_next, 0, BH * sizeof(float));
+    const int packed = lstmsent__gemm_panels_ok(B, H);
+    if (packed)
+        lstmsent__gemm_pack_panels(wpack, 0, G, H, w_hh, H);   // W_hh (G, H)
 
     for (int t = T - 1; t >= 0; t--) {
         const float *gt = gates + (size_t)t * B * G;  // (B, G)
@@ -95,7 +104,9 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
             }
         }
         /* The incoming state is a constant (the tutorial detaches it): no dh for t = 0. */
-        if (t > 0)
+        if (t > 0 && packed)
+            lstmsent__gemm_panels(B, H, G, dg, G, wpack, 0, dh_next, H);
+        else if (t > 0)
             lstmsent__gemm(0, 0, B, H, G, 1.0f, dg, G, w_hh, H, 0.0f, dh_next, H);
     }
 

@@ -100,6 +100,7 @@ typedef struct activations {
     float *dx0;            // (U, E) gradient of the distinct embedding rows
     float *dh_next;        // (B, H)
     float *dc_next;        // (B, H)
+    float *wpack;          // (G, H) a layer's W_hh packed for the recurrent product
 } activations;
 
 struct lstmsent_model {
@@ -576,6 +577,7 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->dx0 = training ? carve(cv, Ts, Bs, E) : NULL;
     a->dh_next = carve(cv, Bs, H, 1);
     a->dc_next = carve(cv, Bs, H, 1);
+    a->wpack = carve(cv, G, H, 1);
 }
 
 /* Make the workspace large enough for a (B, T) forward. On failure the old workspace, and
@@ -781,7 +783,7 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
                 memcpy(la->gates + r * G, a->proj + (size_t)a->slot[r] * G,
                        (size_t)G * sizeof(float));
         }
-        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, inp, w->w_ih, w->w_hh,
+        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, a->wpack, inp, w->w_ih, w->w_hh,
                                w->b_ih, w->b_hh, B, T, l == 0 ? E : H, H);
         inp = la->hs + BH;   // (T, B, H) the layer's output
         if (l < L - 1 && a->dropout_on && o->lstm_dropout > 0.0f) {
@@ -902,8 +904,8 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
         const int32_t C = l == 0 ? E : H;
         float *dinp = l == 0 ? NULL : (dh == a->dh_a ? a->dh_b : a->dh_a);   // (T, B, C)
         lstmsent__lstm_backward(dinp, m->g.lstm[l].w_ih, m->g.lstm[l].w_hh, m->g.lstm[l].b_ih,
-                                m->g.lstm[l].b_hh, a->dgates, a->dh_next, a->dc_next, dh,
-                                la->gates, la->hs, la->cs, la->tanh_c, la->inp,
+                                m->g.lstm[l].b_hh, a->dgates, a->dh_next, a->dc_next, a->wpack,
+                                dh, la->gates, la->hs, la->cs, la->tanh_c, la->inp,
                                 m->p.lstm[l].w_ih, m->p.lstm[l].w_hh, B, T, C, H);
         if (l > 0) {
             const layer_acts *below = &a->layers[l - 1];
