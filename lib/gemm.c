@@ -38,6 +38,45 @@ static int own_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb, float beta, float *c,
                     int ldc);
 
+static void gemm_block(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                       int ldc)
+{
+    if (own_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+        return;
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                ldc);
+}
+
+/* A large product over the threads: part p computes a block of C's columns (a multiple of
+ * 32 wide, so the panel kernel still applies), with B's matching columns. */
+typedef struct gemm_job {
+    int trans_a, trans_b, m, n, k;
+    float alpha;
+    const float *a;
+    int lda;
+    const float *b;
+    int ldb;
+    float beta;
+    float *c;
+    int ldc;
+} gemm_job;
+
+static void gemm_part(void *ctx, int part, int parts)
+{
+    const gemm_job *j = ctx;
+    int per = (j->n / 32 + parts - 1) / parts * 32;
+    int n0 = part * per, n1 = n0 + per < j->n ? n0 + per : j->n;
+    if (part == parts - 1)
+        n1 = j->n;
+    if (n1 <= n0)
+        return;
+    const float *b = j->trans_b ? j->b + (size_t)n0 * j->ldb : j->b + n0;
+    gemm_block(j->trans_a, j->trans_b, j->m, n1 - n0, j->k, j->alpha, j->a, j->lda, b, j->ldb,
+               j->beta, j->c + n0, j->ldc);
+}
+
 void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb, float beta, float *c,
                     int ldc)
@@ -48,11 +87,13 @@ void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
         gemm_reference(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    if (own_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+    int parts = lstmsent__threads();
+    if (parts > 1 && (double)m * n * k >= 4e6 && n >= 64) {
+        gemm_job job = {trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+        lstmsent__parallel(gemm_part, &job, parts);
         return;
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
+    }
+    gemm_block(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* ---- small-M products against packed panels ------------------------------------------

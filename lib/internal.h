@@ -92,6 +92,14 @@ void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const 
 void lstmsent__gemm_panels(int m, int n, int k, const float *a, int lda, const float *panels,
                            int accumulate, float *c, int ldc);
 
+/* ---- threads (threads.c) -------------------------------------------------------------
+ * lstmsent__parallel runs fn(ctx, p, parts) for p = 0..parts-1 (parts at most the count of
+ * lstmsent_set_threads), part 0 on the calling thread, and returns when all are done. Inside
+ * a task, nested calls run inline. Not for concurrent use by several caller threads. */
+typedef void (*lstmsent__task)(void *ctx, int part, int parts);
+void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts);
+int lstmsent__threads(void);
+
 /* ---- model internals (model.c) -------------------------------------------------------
  * For the optimizer and the tests. None of these checks its arguments. */
 

@@ -106,6 +106,28 @@ static lstmsent_status check_model(const lstmsent_optim *optim, const lstmsent_m
  *   p -= step_size * m / (sqrt(v) / sqrt(bc2) + eps)
  * with the bias corrections computed in double, as Python does, then used as floats. */
 
+/* Adam is element-wise: the threads take contiguous ranges (multiples of 16 floats), and
+ * every element gets the same arithmetic for any split. */
+typedef struct adam_job {
+    float *p;
+    const float *g;
+    float *m, *v;
+    size_t n;
+    const lstmsent__adam_consts *k;
+} adam_job;
+
+static void adam_part(void *ctx, int part, int parts)
+{
+    const adam_job *j = ctx;
+    size_t per = (j->n / 16 + (size_t)parts - 1) / (size_t)parts * 16;
+    size_t i0 = (size_t)part * per, i1 = part == parts - 1 ? j->n : i0 + per;
+    if (i0 >= j->n)
+        return;
+    if (i1 > j->n)
+        i1 = j->n;
+    lstmsent__adam_update(j->p + i0, j->g + i0, j->m + i0, j->v + i0, i1 - i0, j->k);
+}
+
 lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent_model *model)
 {
     lstmsent__clear_error();
@@ -128,7 +150,8 @@ lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent_model *model
         .weight_decay = (float)o->weight_decay, .step_size = (float)(o->lr / bc1),
         .bc2_sqrt = (float)sqrt(bc2), .eps = (float)o->eps,
     };
-    lstmsent__adam_update(p, g, optim->m, optim->v, n, &k);
+    adam_job job = {p, g, optim->m, optim->v, n, &k};
+    lstmsent__parallel(adam_part, &job, lstmsent__threads());
     optim->step = t;
     return LSTMSENT_OK;
 }
