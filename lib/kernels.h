@@ -109,6 +109,14 @@ int lstmsent__simd_set_level(int want);
 void lstmsent__lstm_cell_forward(float *gt, const float *c_prev, float *c, float *tanh_c,
                                  float *h, int B, int H);
 
+/* The cell's backward for one step of B rows (the loop of lstmsent__lstm_backward):
+ * dg (B, G) set from the activated gates gt (B, G), c_prev, tanh_c, the output's gradient
+ * dh_t and the gradients from step t+1 dh_next, dc_next (B, H); dc_next is updated to
+ * the gradient for step t-1. Every level gives the same bits. */
+void lstmsent__lstm_cell_backward(float *dg, const float *gt, const float *c_prev,
+                                  const float *tanh_c, const float *dh_t, float *dh_next,
+                                  float *dc_next, int B, int H);
+
 /* Adam's constants for one step, as floats (optim.c computes them in double). */
 typedef struct lstmsent__adam_consts {
     float beta1, one_minus_beta1, beta2, one_minus_beta2, weight_decay, step_size, bc2_sqrt,

@@ -92,21 +92,7 @@ static void backward_rows(void *ctx, int part, int parts)
         const float *dh_t = j->dout + (size_t)t * BH + (size_t)r0 * H;      // (R, H)
         float *dg = j->dgates + ((size_t)t * B + r0) * G;                   // (R, G)
 
-        for (int b = 0; b < R; b++) {
-            const float *g4 = gt + (size_t)b * G;
-            float *d4 = dg + (size_t)b * G;
-            for (int k = 0; k < H; k++) {
-                size_t bk = (size_t)b * H + k;
-                float i = g4[k], f = g4[H + k], g = g4[2 * H + k], o = g4[3 * H + k];
-                float dh = dh_t[bk] + dh_next[bk];
-                float dc = dc_next[bk] + dh * o * (1.0f - tc[bk] * tc[bk]);
-                d4[k] = dc * g * i * (1.0f - i);
-                d4[H + k] = dc * c_prev[bk] * f * (1.0f - f);
-                d4[2 * H + k] = dc * i * (1.0f - g * g);
-                d4[3 * H + k] = dh * tc[bk] * o * (1.0f - o);
-                dc_next[bk] = dc * f;
-            }
-        }
+        lstmsent__lstm_cell_backward(dg, gt, c_prev, tc, dh_t, dh_next, dc_next, R, H);
         /* The incoming state is a constant (the tutorial detaches it): no dh for t = 0. */
         if (t > 0 && j->packed)
             lstmsent__gemm_panels(R, H, G, dg, G, j->wpack, 0, dh_next, H);

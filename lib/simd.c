@@ -246,6 +246,107 @@ void lstmsent__lstm_cell_forward(float *gt, const float *c_prev, float *c, float
     }
 }
 
+/* ---- the cell's backward ------------------------------------------------------------------
+ * The same float operations in the same order on every path (no fused multiply-add), so the
+ * vector paths give the scalar path's bits. */
+
+static inline void cell_back_one(float *d4, const float *g4, const float *c_prev,
+                                 const float *tc, const float *dh_t, float *dh_next,
+                                 float *dc_next, int H, int k, size_t bk)
+{
+    float i = g4[k], f = g4[H + k], g = g4[2 * H + k], o = g4[3 * H + k];
+    float dh = dh_t[bk] + dh_next[bk];
+    float dc = dc_next[bk] + dh * o * (1.0f - tc[bk] * tc[bk]);
+    d4[k] = dc * g * i * (1.0f - i);
+    d4[H + k] = dc * c_prev[bk] * f * (1.0f - f);
+    d4[2 * H + k] = dc * i * (1.0f - g * g);
+    d4[3 * H + k] = dh * tc[bk] * o * (1.0f - o);
+    dc_next[bk] = dc * f;
+}
+
+static void cell_back_scalar(float *dg, const float *gt, const float *c_prev, const float *tc,
+                             const float *dh_t, float *dh_next, float *dc_next, int B, int H)
+{
+    for (int b = 0; b < B; b++)
+        for (int k = 0; k < H; k++)
+            cell_back_one(dg + (size_t)b * 4 * H, gt + (size_t)b * 4 * H, c_prev, tc, dh_t,
+                          dh_next, dc_next, H, k, (size_t)b * H + k);
+}
+
+#ifdef LSTMSENT__X86
+#define CELL_BACK_BODY(V, W, pre)                                                          \
+    for (int b = 0; b < B; b++) {                                                          \
+        float *d4 = dg + (size_t)b * 4 * H;                                                \
+        const float *g4 = gt + (size_t)b * 4 * H;                                          \
+        const V one = pre##_set1_ps(1.0f);                                                 \
+        int k = 0;                                                                         \
+        for (; k + W <= H; k += W) {                                                       \
+            size_t bk = (size_t)b * H + k;                                                 \
+            V i = pre##_loadu_ps(g4 + k), f = pre##_loadu_ps(g4 + H + k);                  \
+            V g = pre##_loadu_ps(g4 + 2 * H + k), o = pre##_loadu_ps(g4 + 3 * H + k);      \
+            V t = pre##_loadu_ps(tc + bk);                                                 \
+            V dh = pre##_add_ps(pre##_loadu_ps(dh_t + bk), pre##_loadu_ps(dh_next + bk));  \
+            V dc = pre##_add_ps(pre##_loadu_ps(dc_next + bk),                              \
+                                pre##_mul_ps(pre##_mul_ps(dh, o),                          \
+                                             pre##_sub_ps(one, pre##_mul_ps(t, t))));      \
+            pre##_storeu_ps(d4 + k, pre##_mul_ps(pre##_mul_ps(pre##_mul_ps(dc, g), i),     \
+                                                 pre##_sub_ps(one, i)));                   \
+            pre##_storeu_ps(d4 + H + k,                                                    \
+                            pre##_mul_ps(pre##_mul_ps(pre##_mul_ps(dc,                     \
+                                                      pre##_loadu_ps(c_prev + bk)), f),    \
+                                         pre##_sub_ps(one, f)));                           \
+            pre##_storeu_ps(d4 + 2 * H + k,                                                \
+                            pre##_mul_ps(pre##_mul_ps(dc, i),                              \
+                                         pre##_sub_ps(one, pre##_mul_ps(g, g))));          \
+            pre##_storeu_ps(d4 + 3 * H + k,                                                \
+                            pre##_mul_ps(pre##_mul_ps(pre##_mul_ps(dh, t), o),             \
+                                         pre##_sub_ps(one, o)));                           \
+            pre##_storeu_ps(dc_next + bk, pre##_mul_ps(dc, f));                            \
+        }                                                                                  \
+        for (; k < H; k++)                                                                 \
+            cell_back_one(d4, g4, c_prev, tc, dh_t, dh_next, dc_next, H, k,                \
+                          (size_t)b * H + k);                                              \
+    }
+
+__attribute__((target("avx2,fma"))) static void cell_back_avx2(float *dg, const float *gt,
+                                                               const float *c_prev,
+                                                               const float *tc,
+                                                               const float *dh_t,
+                                                               float *dh_next, float *dc_next,
+                                                               int B, int H)
+{
+    CELL_BACK_BODY(__m256, 8, _mm256)
+}
+
+__attribute__((target("avx512f"))) static void cell_back_avx512(float *dg, const float *gt,
+                                                                 const float *c_prev,
+                                                                 const float *tc,
+                                                                 const float *dh_t,
+                                                                 float *dh_next,
+                                                                 float *dc_next, int B, int H)
+{
+    CELL_BACK_BODY(__m512, 16, _mm512)
+}
+#endif
+
+void lstmsent__lstm_cell_backward(float *dg, const float *gt, const float *c_prev,
+                                  const float *tanh_c, const float *dh_t, float *dh_next,
+                                  float *dc_next, int B, int H)
+{
+    switch (lstmsent__simd_level()) {
+#ifdef LSTMSENT__X86
+    case LSTMSENT__SIMD_AVX512:
+        cell_back_avx512(dg, gt, c_prev, tanh_c, dh_t, dh_next, dc_next, B, H);
+        return;
+    case LSTMSENT__SIMD_AVX2:
+        cell_back_avx2(dg, gt, c_prev, tanh_c, dh_t, dh_next, dc_next, B, H);
+        return;
+#endif
+    default:
+        cell_back_scalar(dg, gt, c_prev, tanh_c, dh_t, dh_next, dc_next, B, H);
+    }
+}
+
 /* ---- Adam ------------------------------------------------------------------------------- */
 
 /* PyTorch's order of float operations, one element (see optim.c). */

@@ -1,6 +1,6 @@
 /* The hand-written kernels against their portable references, at every SIMD level this CPU
  * has: the packed-panel GEMM against the reference loop, the LSTM cell against libm's
- * functions, and Adam bit for bit against the scalar loop. */
+ * functions, and the cell's backward and Adam bit for bit against the scalar loops. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +92,33 @@ START_TEST(test_cell_every_level)
 }
 END_TEST
 
+START_TEST(test_cell_backward_bitwise_every_level)
+{
+    enum { B = 3, H = 37 };
+    float gt[B * 4 * H], cp[B * H], tc[B * H], dh_t[B * H], dh0[B * H], dc0[B * H];
+    fill(gt, B * 4 * H, 10, 1.0f);
+    fill(cp, B * H, 11, 2.0f);
+    fill(tc, B * H, 12, 1.0f);
+    fill(dh_t, B * H, 13, 0.5f);
+    fill(dh0, B * H, 14, 0.5f);
+    fill(dc0, B * H, 15, 0.5f);
+    float rdg[B * 4 * H], rdc[B * H];
+    memcpy(rdc, dc0, sizeof rdc);
+    lstmsent__simd_set_level(LSTMSENT__SIMD_SCALAR);
+    lstmsent__lstm_cell_backward(rdg, gt, cp, tc, dh_t, dh0, rdc, B, H);
+    int best = lstmsent__simd_set_level(-1);
+    for (int lv = LSTMSENT__SIMD_SCALAR; lv <= best; lv++) {
+        lstmsent__simd_set_level(lv);
+        float dg[B * 4 * H], dc[B * H];
+        memcpy(dc, dc0, sizeof dc);
+        lstmsent__lstm_cell_backward(dg, gt, cp, tc, dh_t, dh0, dc, B, H);
+        ck_assert_mem_eq(dg, rdg, sizeof dg);
+        ck_assert_mem_eq(dc, rdc, sizeof dc);
+    }
+    lstmsent__simd_set_level(-1);
+}
+END_TEST
+
 START_TEST(test_adam_bitwise_every_level)
 {
     enum { N = 1000 + 13 };
@@ -135,6 +162,7 @@ Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_gemm_panels_match_reference);
     tcase_add_test(tc, test_cell_every_level);
+    tcase_add_test(tc, test_cell_backward_bitwise_every_level);
     tcase_add_test(tc, test_adam_bitwise_every_level);
     suite_add_tcase(s, tc);
     return s;
