@@ -4,6 +4,7 @@
  */
 #include <cblas.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "kernels.h"
@@ -129,12 +130,17 @@ void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const 
     // panels (n / 32, k, 32); b (k, n) as stored, or (n, k) when trans_b
     for (int jb = 0; jb < n / PANEL; jb++) {
         float *dst = panels + (size_t)jb * k * PANEL;
-        for (int p = 0; p < k; p++) {
+        if (trans_b) {
+            /* Read each of the 32 rows of b contiguously; the writes stride by a panel row. */
             for (int c = 0; c < PANEL; c++) {
-                int j = jb * PANEL + c;
-                dst[(size_t)p * PANEL + c] = trans_b ? b[(size_t)j * ldb + p]
-                                                     : b[(size_t)p * ldb + j];
+                const float *src = b + (size_t)(jb * PANEL + c) * ldb;
+                for (int p = 0; p < k; p++)
+                    dst[(size_t)p * PANEL + c] = src[p];
             }
+        } else {
+            for (int p = 0; p < k; p++)
+                memcpy(dst + (size_t)p * PANEL, b + (size_t)p * ldb + (size_t)jb * PANEL,
+                       PANEL * sizeof(float));
         }
     }
 }
