@@ -7,6 +7,7 @@
 # /usr/bin/python3) with 1 and 2 threads each, twice: with the environment as it is and
 # with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS then picks its kernels for
 # the CPU itself). Knobs (environment): SHAPES (default 32x30,32x60,32x120,128x30),
+# TORCH_SHAPES (default SHAPES; PyTorch's steps at T = 120 or B = 128 take seconds each),
 # STEPS (30), WARMUP (5), TUTORIAL=1 to also time examples/tutorial's 200-epoch loop,
 # TORCH_LOOP=CSV (the metrics file of a finished examples/tutorial_pytorch.py run, whose
 # summary row holds its wall time; its /usr/bin/time -v log, if any, beside it as .log).
@@ -16,6 +17,7 @@ build=${1:-build}
 out=${2:-$src/docs/benchmarks.md}
 py=${LSTMSENT_TORCH_PYTHON:-/usr/bin/python3}
 shapes=${SHAPES:-32x30,32x60,32x120,128x30}
+torch_shapes=${TORCH_SHAPES:-$shapes}
 steps=${STEPS:-30}
 warmup=${WARMUP:-5}
 raw=$(mktemp -d)
@@ -45,7 +47,7 @@ for envname in asis unset; do
             --train "$src/data/train.tsv" --dev "$src/data/dev.tsv" \
             | sed "s/^{/{\"env\": \"$envname\", /" >>"$raw/results.jsonl"
         echo "== $envname, $th thread(s): PyTorch" >&2
-        (cd "$src" && run $envname "$py" tools/bench_torch.py --threads $th --shapes "$shapes" \
+        (cd "$src" && run $envname "$py" tools/bench_torch.py --threads $th --shapes "$torch_shapes" \
             --steps "$steps" --warmup "$warmup") \
             | sed "s/^{/{\"env\": \"$envname\", /" >>"$raw/results.jsonl"
     done
