@@ -117,6 +117,9 @@ void lstmsent__lstm_cell_backward(float *dg, const float *gt, const float *c_pre
                                   const float *tanh_c, const float *dh_t, float *dh_next,
                                   float *dc_next, int B, int H);
 
+/* The sum of x[i]^2 in double (16 partial sums, the same bits on every level). */
+double lstmsent__sumsq(const float *x, size_t n);
+
 /* Adam's constants for one step, as floats (optim.c computes them in double). */
 typedef struct lstmsent__adam_consts {
     float beta1, one_minus_beta1, beta2, one_minus_beta2, weight_decay, step_size, bc2_sqrt,

@@ -970,10 +970,7 @@ lstmsent_status lstmsent_model_zero_grad(lstmsent_model *model)
 /* Clipping's two loops, applied to each piece of the gradient that can be nonzero. */
 static double grad_sumsq(const float *g, size_t n)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += (double)g[i] * g[i];
-    return sum;
+    return lstmsent__sumsq(g, n);
 }
 
 static void grad_scale(float *g, size_t n, float coef)

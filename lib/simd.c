@@ -347,6 +347,57 @@ void lstmsent__lstm_cell_backward(float *dg, const float *gt, const float *c_pre
     }
 }
 
+/* ---- the sum of squares of clip_grad_norm ----------------------------------------------
+ * In double, as PyTorch's norm is compared in the tests; 16 partial sums (lanes) added in a
+ * fixed order at the end, on every path, so the result does not depend on the level. */
+
+static double sumsq_scalar(const float *x, size_t n)
+{
+    double lane[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++)
+            lane[l] += (double)x[i + l] * x[i + l];
+    for (int l = 0; i < n; i++, l++)
+        lane[l] += (double)x[i] * x[i];
+    double s = 0.0;
+    for (int l = 0; l < 16; l++)
+        s += lane[l];
+    return s;
+}
+
+#ifdef LSTMSENT__X86
+__attribute__((target("avx512f"))) static double sumsq_avx512(const float *x, size_t n)
+{
+    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512d lo = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
+        __m512d hi = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8));
+        a0 = _mm512_add_pd(a0, _mm512_mul_pd(lo, lo));
+        a1 = _mm512_add_pd(a1, _mm512_mul_pd(hi, hi));
+    }
+    double lane[16];
+    _mm512_storeu_pd(lane, a0);
+    _mm512_storeu_pd(lane + 8, a1);
+    for (int l = 0; i < n; i++, l++)
+        lane[l] += (double)x[i] * x[i];
+    double s = 0.0;
+    for (int l = 0; l < 16; l++)
+        s += lane[l];
+    return s;
+}
+#endif
+
+double lstmsent__sumsq(const float *x, size_t n)
+{
+#ifdef LSTMSENT__X86
+    if (lstmsent__simd_level() >= LSTMSENT__SIMD_AVX512)
+        return sumsq_avx512(x, n);
+#endif
+    return sumsq_scalar(x, n);
+}
+
 /* ---- Adam ------------------------------------------------------------------------------- */
 
 /* PyTorch's order of float operations, one element (see optim.c). */

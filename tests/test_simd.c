@@ -119,6 +119,26 @@ START_TEST(test_cell_backward_bitwise_every_level)
 }
 END_TEST
 
+START_TEST(test_sumsq_every_level)
+{
+    enum { N = 1000 + 7 };
+    float x[N];
+    fill(x, N, 16, 3.0f);
+    lstmsent__simd_set_level(LSTMSENT__SIMD_SCALAR);
+    double ref = lstmsent__sumsq(x, N), plain = 0.0;
+    for (int i = 0; i < N; i++)
+        plain += (double)x[i] * x[i];
+    ck_assert_double_le(fabs(ref - plain), 1e-12 * plain);
+    int best = lstmsent__simd_set_level(-1);
+    for (int lv = LSTMSENT__SIMD_SCALAR; lv <= best; lv++) {
+        lstmsent__simd_set_level(lv);
+        double v = lstmsent__sumsq(x, N);
+        ck_assert_mem_eq(&v, &ref, sizeof v);
+    }
+    lstmsent__simd_set_level(-1);
+}
+END_TEST
+
 START_TEST(test_adam_bitwise_every_level)
 {
     enum { N = 1000 + 13 };
@@ -163,6 +183,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_gemm_panels_match_reference);
     tcase_add_test(tc, test_cell_every_level);
     tcase_add_test(tc, test_cell_backward_bitwise_every_level);
+    tcase_add_test(tc, test_sumsq_every_level);
     tcase_add_test(tc, test_adam_bitwise_every_level);
     suite_add_tcase(s, tc);
     return s;
