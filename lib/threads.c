@@ -92,7 +92,7 @@ void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts)
     job_ctx = ctx;
     job_parts = parts;
     atomic_store(&pending, n_workers);
-    atomic_fetch_add_explicit(&job_gen, 1, memory_order_release);
+    atomic_fetch_add(&job_gen, 1);   // seq_cst: ordered before the read of sleeping
     if (atomic_load(&sleeping) > 0) {
         pthread_mutex_lock(&lock);
         pthread_cond_broadcast(&wake);
