@@ -8,7 +8,9 @@
 # with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS then picks its kernels for
 # the CPU itself). Knobs (environment): SHAPES (default 32x30,32x60,32x120,128x30),
 # TORCH_SHAPES (default SHAPES; PyTorch's steps at T = 120 or B = 128 take seconds each),
-# STEPS (30), WARMUP (5), TUTORIAL=1 to also time examples/tutorial's 200-epoch loop,
+# STEPS (30), WARMUP (5), TUTORIAL=1 to also time examples/tutorial's 200-epoch loop
+# (or TUTORIAL_FROM=PREFIX: take PREFIX.out and PREFIX.time of an earlier
+# `/usr/bin/time -v build/examples/tutorial` run, labelled as such in the page),
 # TORCH_LOOP=CSV (the metrics file of a finished examples/tutorial_pytorch.py run, whose
 # summary row holds its wall time; its /usr/bin/time -v log, if any, beside it as .log).
 set -eu
@@ -53,7 +55,11 @@ for envname in asis unset; do
     done
 done
 
-if [ "${TUTORIAL:-0}" = 1 ]; then
+if [ -n "${TUTORIAL_FROM:-}" ]; then
+    cp "$TUTORIAL_FROM.out" "$raw/tutorial.out"
+    cp "$TUTORIAL_FROM.time" "$raw/tutorial.time"
+    { printf '%s' "$TUTORIAL_FROM"; [ -f "$TUTORIAL_FROM.load" ] && printf ' (load average, start time, end: %s)' "$(tr '\n' ' ' <"$TUTORIAL_FROM.load")"; echo; } >"$raw/tutorial_from"
+elif [ "${TUTORIAL:-0}" = 1 ]; then
     echo "== examples/tutorial, 200 epochs" >&2
     /usr/bin/time -v "$build/examples/tutorial" --metrics "$raw/tutorial.csv" \
         >"$raw/tutorial.out" 2>"$raw/tutorial.time" || true

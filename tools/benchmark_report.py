@@ -261,6 +261,9 @@ def main():
                 "%.0f" % (int(rss.group(1)) / 1024) if rss else "n/a")
         else:
             c_loop = "failed: see the run's output"
+        src = os.path.join(a.raw, "tutorial_from")
+        if os.path.exists(src):
+            c_loop += "; not timed in this run but taken from an earlier one, %s" % open(src).read().strip()
     w("- liblstmsent, `build/examples/tutorial` (environment as is): %s" % c_loop)
     t_loop = "not available (no finished fidelity run given as TORCH_LOOP)"
     if a.torch_loop and os.path.exists(a.torch_loop):
