@@ -107,9 +107,12 @@ def main():
     w("| PyTorch | %s (`/usr/bin/python3`) |" % torch_version)
     w("| environments | %s; %s |" % (envs[0][1], envs[1][1]))
     w("")
-    w("Reproduce: `meson setup build && ninja -C build && %s` (TUTORIAL=1 adds the "
+    knobs = " ".join("%s=%s" % (k, os.environ[k]) for k in
+                     ("SHAPES", "TORCH_SHAPES", "STEPS", "WARMUP", "TUTORIAL", "TUTORIAL_FROM",
+                      "TORCH_LOOP") if os.environ.get(k))
+    w("Reproduce: `meson setup build && ninja -C build && %s%s` (TUTORIAL=1 adds the "
       "200-epoch loop; TORCH_LOOP=metrics.csv reads PyTorch's from a finished "
-      "`examples/tutorial_pytorch.py` run)." % a.command)
+      "`examples/tutorial_pytorch.py` run)." % (knobs + " " if knobs else "", a.command))
     w("")
     w("Each step is the tutorial's whole training step on real batches of train.tsv "
       "(zero_grad, forward, loss, backward, clip_grad_norm at 5, Adam lr 0.01 over every "
