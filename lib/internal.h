@@ -81,6 +81,25 @@ void lstmsent__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
  * so tests can tell a kernel bug from a BLAS one. Not thread-safe: tests only. */
 void lstmsent__gemm_use_reference(int on);
 
+/* Small-M products (the recurrent step) against B packed into panels of 32 columns:
+ * lstmsent__gemm_panels_ok says whether this path runs here for (M, N) (AVX-512, M % 8 and
+ * N % 32 zero, not in reference mode); if not, use lstmsent__gemm. pack_panels writes
+ * op(B) (K, N) (trans_b as for lstmsent__gemm) into panels (K * N floats); gemm_panels
+ * does C (M, N) = A (M, K) op(B) (+ C when accumulate). */
+int lstmsent__gemm_panels_ok(int m, int n);
+void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
+                                int ldb);
+void lstmsent__gemm_panels(int m, int n, int k, const float *a, int lda, const float *panels,
+                           int accumulate, float *c, int ldc);
+
+/* ---- threads (threads.c) -------------------------------------------------------------
+ * lstmsent__parallel runs fn(ctx, p, parts) for p = 0..parts-1 (parts at most the count of
+ * lstmsent_set_threads), part 0 on the calling thread, and returns when all are done. Inside
+ * a task, nested calls run inline. Not for concurrent use by several caller threads. */
+typedef void (*lstmsent__task)(void *ctx, int part, int parts);
+void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts);
+int lstmsent__threads(void);
+
 /* ---- model internals (model.c) -------------------------------------------------------
  * For the optimizer and the tests. None of these checks its arguments. */
 
@@ -89,6 +108,10 @@ void lstmsent__gemm_use_reference(int on);
  * floats (lstmsent_model_num_floats). Valid while the model lives. */
 float *lstmsent__model_params(lstmsent_model *m, size_t *n);
 float *lstmsent__model_grads(lstmsent_model *m, size_t *n);
+/* The gradient buffer for reading only (the optimizer). lstmsent__model_grads hands out a
+ * writable buffer, so after it the model no longer assumes that only the embedding rows
+ * of its batches hold gradient (zero_grad and clip then visit the whole table). */
+const float *lstmsent__model_grads_read(const lstmsent_model *m, size_t *n);
 /* A number unique to this model instance in the process (never 0), so that an object
  * made for one model can tell when it is handed another. */
 uint64_t lstmsent__model_id(const lstmsent_model *m);

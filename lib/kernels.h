@@ -74,19 +74,59 @@ void lstmsent__softmax_xent_backward(float *dlogits, const float *probs,
  * cs     (T+1, B, H): likewise for c
  * tanh_c (T, B, H) out: tanh(c_t)
  * inp    (T, B, C); w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G).
- * The input projection of all T steps is one GEMM with M = T*B. */
-void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
+ * The input projection of all T steps is one GEMM with M = T*B; with inp NULL the caller
+ * has already put b_ih + b_hh + x_t W_ih^T into gates (model.c does, per distinct id).
+ * tanh_c may be NULL (evaluation: nothing kept for backward). wpack (G * H floats) is
+ * scratch for W_hh packed for lstmsent__gemm_panels (backward too). The recurrent product of
+ * t = 0 is skipped when the incoming h is all zeros. */
+void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
                             const float *b_ih, const float *b_hh, int B, int T, int C, int H);
 /* Backward through all T steps from dout (T, B, H), the loss's gradient with respect to
  * the layer's output h_t; the incoming state is a constant (no gradient flows into it).
  * dinp (T, B, C) set; dw_ih, dw_hh, db_ih, db_hh added. Scratch: dgates (T, B, G),
  * dh_next and dc_next (B, H). The weight gradients and dinp are GEMMs over all steps
- * after the time loop. */
+ * after the time loop; with inp NULL, dw_ih and dinp are left to the caller (which reads
+ * dgates). */
 void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
                              float *db_hh, float *dgates, float *dh_next, float *dc_next,
-                             const float *dout, const float *gates, const float *hs,
+                             float *wpack, const float *dout, const float *gates, const float *hs,
                              const float *cs, const float *tanh_c, const float *inp,
                              const float *w_ih, const float *w_hh, int B, int T, int C, int H);
+
+/* ---- simd.c: element-wise loops with runtime CPU dispatch ----------------------------- */
+
+enum { LSTMSENT__SIMD_SCALAR = 0, LSTMSENT__SIMD_AVX2 = 1, LSTMSENT__SIMD_AVX512 = 2 };
+/* The level in use: the best the CPU has, or lower through LSTMSENT_SIMD. */
+int lstmsent__simd_level(void);
+/* Tests: use level want (clamped to what the CPU has; < 0 for the best); returns the
+ * level now in use. Not thread-safe. */
+int lstmsent__simd_set_level(int want);
+
+/* The LSTM cell of one step for B rows: gt (B, G) holds the pre-activations and gets the
+ * activated i, f, g, o; c = f c_prev + i g, tanh_c = tanh(c), h = o tanh(c), each (B, H).
+ * c_prev NULL means a zero state; tanh_c may be NULL (evaluation keeps nothing). */
+void lstmsent__lstm_cell_forward(float *gt, const float *c_prev, float *c, float *tanh_c,
+                                 float *h, int B, int H);
+
+/* The cell's backward for one step of B rows (the loop of lstmsent__lstm_backward):
+ * dg (B, G) set from the activated gates gt (B, G), c_prev, tanh_c, the output's gradient
+ * dh_t and the gradients from step t+1 dh_next, dc_next (B, H); dc_next is updated to
+ * the gradient for step t-1. Every level gives the same bits. */
+void lstmsent__lstm_cell_backward(float *dg, const float *gt, const float *c_prev,
+                                  const float *tanh_c, const float *dh_t, float *dh_next,
+                                  float *dc_next, int B, int H);
+
+/* The sum of x[i]^2 in double (16 partial sums, the same bits on every level). */
+double lstmsent__sumsq(const float *x, size_t n);
+
+/* Adam's constants for one step, as floats (optim.c computes them in double). */
+typedef struct lstmsent__adam_consts {
+    float beta1, one_minus_beta1, beta2, one_minus_beta2, weight_decay, step_size, bc2_sqrt,
+        eps;
+} lstmsent__adam_consts;
+/* One Adam update of n parameters p with gradients grad and moments m, v (see optim.c). */
+void lstmsent__adam_update(float *p, const float *grad, float *m, float *v, size_t n,
+                           const lstmsent__adam_consts *k);
 
 #endif /* LSTMSENT_KERNELS_H */

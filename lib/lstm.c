@@ -10,12 +10,98 @@
 
 #include "kernels.h"
 
-static float sigmoidf(float x)
+static int all_zero(const float *x, size_t n)
 {
-    return 1.0f / (1.0f + expf(-x));
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != 0.0f)
+            return 0;
+    return 1;
 }
 
-void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
+/* The time loops over a block of batch rows: each row's recurrence is independent of the
+ * others, so the threads take blocks of rows (multiples of 8, the panel kernel's block)
+ * and run all T steps on them without meeting; every row gets the same arithmetic for
+ * any split. */
+typedef struct time_job {
+    float *gates, *hs, *cs, *tanh_c, *wpack, *dgates, *dh_next, *dc_next;
+    const float *w_hh, *dout, *cgates, *ccs, *ctanh_c;
+    int B, T, H, h0_zero, c0_zero, packed;
+} time_job;
+
+static void rows_of(const time_job *j, int part, int parts, int *r0, int *r1)
+{
+    int per = ((j->B + 7) / 8 + parts - 1) / parts * 8;
+    *r0 = part * per < j->B ? part * per : j->B;
+    *r1 = *r0 + per < j->B ? *r0 + per : j->B;
+}
+
+static void run_rows(lstmsent__task fn, time_job *j)
+{
+    int parts = j->packed && j->B % 8 == 0 ? lstmsent__threads() : 1;
+    if (parts > j->B / 8)
+        parts = j->B / 8 > 0 ? j->B / 8 : 1;
+    lstmsent__parallel(fn, j, parts);
+}
+
+static void forward_rows(void *ctx, int part, int parts)
+{
+    const time_job *j = ctx;
+    const int H = j->H, G = 4 * H, B = j->B;
+    const size_t BH = (size_t)B * H;
+    int r0, r1;
+    rows_of(j, part, parts, &r0, &r1);
+    if (r1 <= r0)
+        return;
+    const int R = r1 - r0;
+    for (int t = 0; t < j->T; t++) {
+        float *gt = j->gates + ((size_t)t * B + r0) * G;        // (R, G)
+        const float *h_prev = j->hs + (size_t)t * BH + (size_t)r0 * H;
+        const float *c_prev = j->cs + (size_t)t * BH + (size_t)r0 * H;
+        float *h = j->hs + (size_t)(t + 1) * BH + (size_t)r0 * H;
+        float *c = j->cs + (size_t)(t + 1) * BH + (size_t)r0 * H;
+        float *tc = j->tanh_c != NULL ? j->tanh_c + (size_t)t * BH + (size_t)r0 * H : NULL;
+        if (t > 0 || !j->h0_zero) {
+            if (j->packed)
+                lstmsent__gemm_panels(R, G, H, h_prev, H, j->wpack, 1, gt, G);
+            else
+                lstmsent__gemm(0, 1, R, G, H, 1.0f, h_prev, H, j->w_hh, H, 1.0f, gt, G);
+        }
+        lstmsent__lstm_cell_forward(gt, t == 0 && j->c0_zero ? NULL : c_prev, c, tc, h, R, H);
+    }
+}
+
+static void backward_rows(void *ctx, int part, int parts)
+{
+    const time_job *j = ctx;
+    const int H = j->H, G = 4 * H, B = j->B;
+    const size_t BH = (size_t)B * H;
+    int r0, r1;
+    rows_of(j, part, parts, &r0, &r1);
+    if (r1 <= r0)
+        return;
+    const int R = r1 - r0;
+    float *dh_next = j->dh_next + (size_t)r0 * H;   // (R, H)
+    float *dc_next = j->dc_next + (size_t)r0 * H;   // (R, H)
+    /* Nothing flows back from beyond the last step: the loss reads only the outputs. */
+    memset(dh_next, 0, (size_t)R * H * sizeof(float));
+    memset(dc_next, 0, (size_t)R * H * sizeof(float));
+    for (int t = j->T - 1; t >= 0; t--) {
+        const float *gt = j->cgates + ((size_t)t * B + r0) * G;             // (R, G)
+        const float *c_prev = j->ccs + (size_t)t * BH + (size_t)r0 * H;     // (R, H)
+        const float *tc = j->ctanh_c + (size_t)t * BH + (size_t)r0 * H;     // (R, H)
+        const float *dh_t = j->dout + (size_t)t * BH + (size_t)r0 * H;      // (R, H)
+        float *dg = j->dgates + ((size_t)t * B + r0) * G;                   // (R, G)
+
+        lstmsent__lstm_cell_backward(dg, gt, c_prev, tc, dh_t, dh_next, dc_next, R, H);
+        /* The incoming state is a constant (the tutorial detaches it): no dh for t = 0. */
+        if (t > 0 && j->packed)
+            lstmsent__gemm_panels(R, H, G, dg, G, j->wpack, 0, dh_next, H);
+        else if (t > 0)
+            lstmsent__gemm(0, 0, R, H, G, 1.0f, dg, G, j->w_hh, H, 0.0f, dh_next, H);
+    }
+}
+
+void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
                             const float *b_ih, const float *b_hh, int B, int T, int C, int H)
 {
@@ -24,47 +110,33 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c,
     const int G = 4 * H;
     const size_t BH = (size_t)B * H;
 
-    /* Both biases first, then the input projection of every step at once (M = T*B). */
-    for (size_t r = 0; r < (size_t)T * B; r++) {
-        float *row = gates + r * G;
-        for (int j = 0; j < G; j++)
-            row[j] = b_ih[j] + b_hh[j];
-    }
-    lstmsent__gemm(0, 1, T * B, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
-
-    for (int t = 0; t < T; t++) {
-        float *gt = gates + (size_t)t * B * G;        // (B, G)
-        const float *h_prev = hs + (size_t)t * BH;    // (B, H)
-        const float *c_prev = cs + (size_t)t * BH;    // (B, H)
-        float *h = hs + (size_t)(t + 1) * BH;         // (B, H)
-        float *c = cs + (size_t)(t + 1) * BH;         // (B, H)
-        float *tc = tanh_c + (size_t)t * BH;          // (B, H)
-
-        lstmsent__gemm(0, 1, B, G, H, 1.0f, h_prev, H, w_hh, H, 1.0f, gt, G);
-
-        for (int b = 0; b < B; b++) {
-            float *g4 = gt + (size_t)b * G;           // (G): i, f, g, o
-            for (int k = 0; k < H; k++) {
-                float i = sigmoidf(g4[k]);
-                float f = sigmoidf(g4[H + k]);
-                float g = tanhf(g4[2 * H + k]);
-                float o = sigmoidf(g4[3 * H + k]);
-                g4[k] = i;
-                g4[H + k] = f;
-                g4[2 * H + k] = g;
-                g4[3 * H + k] = o;
-                size_t bk = (size_t)b * H + k;
-                float cn = f * c_prev[bk] + i * g;
-                c[bk] = cn;
-                tc[bk] = tanhf(cn);
-                h[bk] = o * tc[bk];
-            }
+    /* Both biases first, then the input projection of every step at once (M = T*B);
+     * without inp the caller has put both there already. */
+    if (inp != NULL) {
+        for (size_t r = 0; r < (size_t)T * B; r++) {
+            float *row = gates + r * G;
+            for (int j = 0; j < G; j++)
+                row[j] = b_ih[j] + b_hh[j];
         }
+        lstmsent__gemm(0, 1, T * B, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
     }
+
+    /* A zero incoming state (every epoch's first batch, every evaluation batch) adds
+     * nothing at t = 0: skip that product. */
+    time_job job = {
+        .gates = gates, .hs = hs, .cs = cs, .tanh_c = tanh_c, .wpack = wpack, .w_hh = w_hh,
+        .B = B, .T = T, .H = H,
+        .h0_zero = all_zero(hs, BH), .c0_zero = all_zero(cs, BH),
+        .packed = lstmsent__gemm_panels_ok(B, G),
+    };
+    if (job.packed)
+        lstmsent__gemm_pack_panels(wpack, 1, H, G, w_hh, H);   // W_hh^T (H, G)
+    run_rows(forward_rows, &job);
 }
 
 void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
                              float *db_hh, float *dgates, float *dh_next, float *dc_next,
+                             float *wpack,
                              const float *dout, const float *gates, const float *hs,
                              const float *cs, const float *tanh_c, const float *inp,
                              const float *w_ih, const float *w_hh, int B, int T, int C, int H)
@@ -74,45 +146,24 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
     // dout (T, B, H), gates (T, B, G), hs (T+1, B, H), cs (T+1, B, H), tanh_c (T, B, H)
     // inp (T, B, C), w_ih (G, C), w_hh (G, H)
     const int G = 4 * H;
-    const size_t BH = (size_t)B * H;
 
-    /* Nothing flows back from beyond the last step: the loss reads only the outputs. */
-    memset(dh_next, 0, BH * sizeof(float));
-    memset(dc_next, 0, BH * sizeof(float));
-
-    for (int t = T - 1; t >= 0; t--) {
-        const float *gt = gates + (size_t)t * B * G;  // (B, G)
-        const float *c_prev = cs + (size_t)t * BH;    // (B, H)
-        const float *tc = tanh_c + (size_t)t * BH;    // (B, H)
-        const float *dh_t = dout + (size_t)t * BH;    // (B, H)
-        float *dg = dgates + (size_t)t * B * G;       // (B, G)
-
-        for (int b = 0; b < B; b++) {
-            const float *g4 = gt + (size_t)b * G;
-            float *d4 = dg + (size_t)b * G;
-            for (int k = 0; k < H; k++) {
-                size_t bk = (size_t)b * H + k;
-                float i = g4[k], f = g4[H + k], g = g4[2 * H + k], o = g4[3 * H + k];
-                float dh = dh_t[bk] + dh_next[bk];
-                float dc = dc_next[bk] + dh * o * (1.0f - tc[bk] * tc[bk]);
-                d4[k] = dc * g * i * (1.0f - i);
-                d4[H + k] = dc * c_prev[bk] * f * (1.0f - f);
-                d4[2 * H + k] = dc * i * (1.0f - g * g);
-                d4[3 * H + k] = dh * tc[bk] * o * (1.0f - o);
-                dc_next[bk] = dc * f;
-            }
-        }
-        /* The incoming state is a constant (the tutorial detaches it): no dh for t = 0. */
-        if (t > 0)
-            lstmsent__gemm(0, 0, B, H, G, 1.0f, dg, G, w_hh, H, 0.0f, dh_next, H);
-    }
+    time_job job = {
+        .wpack = wpack, .dgates = dgates, .dh_next = dh_next, .dc_next = dc_next,
+        .w_hh = w_hh, .dout = dout, .cgates = gates, .ccs = cs, .ctanh_c = tanh_c,
+        .B = B, .T = T, .H = H, .packed = lstmsent__gemm_panels_ok(B, H),
+    };
+    if (job.packed)
+        lstmsent__gemm_pack_panels(wpack, 0, G, H, w_hh, H);   // W_hh (G, H)
+    run_rows(backward_rows, &job);
 
     /* Over all steps at once: dW_hh += dgates^T h_{t-1}, dW_ih += dgates^T x_t,
      * dinp = dgates W_ih; both biases get the column sums of dgates. */
     const int M = T * B;
     lstmsent__gemm(1, 0, G, H, M, 1.0f, dgates, G, hs, H, 1.0f, dw_hh, H);
-    lstmsent__gemm(1, 0, G, C, M, 1.0f, dgates, G, inp, C, 1.0f, dw_ih, C);
-    lstmsent__gemm(0, 0, M, C, G, 1.0f, dgates, G, w_ih, C, 0.0f, dinp, C);
+    if (inp != NULL) {
+        lstmsent__gemm(1, 0, G, C, M, 1.0f, dgates, G, inp, C, 1.0f, dw_ih, C);
+        lstmsent__gemm(0, 0, M, C, G, 1.0f, dgates, G, w_ih, C, 0.0f, dinp, C);
+    }
     for (int r = 0; r < M; r++) {
         const float *row = dgates + (size_t)r * G;
         for (int j = 0; j < G; j++) {

@@ -61,7 +61,8 @@ typedef struct model_views {
 } model_views;
 
 typedef struct layer_acts {
-    float *inp;      // (T, B, C_l) the layer's input: x0, or the layer below's output after dropout
+    float *inp;      // (T, B, C_l) the layer's input: the layer below's output after dropout;
+                     // NULL for layer 0, whose input projection is made per distinct id
     float *gates;    // (T, B, G) activated i, f, g, o
     float *hs;       // (T+1, B, H) hs[0] the incoming h, hs[t+1] = h_t
     float *cs;       // (T+1, B, H) likewise for c
@@ -77,7 +78,12 @@ typedef struct activations {
     int dropout_on;        // the forward was in training mode (masks drawn where p > 0)
     int32_t *ids;          // (B, T) a copy of the forward's ids
     int32_t *pool_t;       // (B) the step pooled for each row
-    float *x0;             // (T, B, E) embedding output
+    int32_t U;             // distinct ids in the batch
+    int32_t *uniq;         // (U) the distinct ids, in order of first appearance in (t, b)
+    int32_t *slot;         // (T, B) each position's index into uniq
+    float *x0;             // (U, E) the embedding rows of the distinct ids
+    float *proj;           // (U, G) forward: b_ih + b_hh + x0 W_ih^T of layer 0;
+                           // backward: the gradient of the gates summed per distinct id
     layer_acts *layers;    // [L]
     float *pooled;         // (B, H) last layer's h at pool_t
     float *out_mask;       // (B, H) output dropout mask
@@ -91,9 +97,10 @@ typedef struct activations {
     float *dfc_in;         // (B, H)
     float *dgates;         // (T, B, G)
     float *dh_a, *dh_b;    // (T, B, H) gradient w.r.t. a layer's output, ping-pong
-    float *dx0;            // (T, B, E)
+    float *dx0;            // (U, E) gradient of the distinct embedding rows
     float *dh_next;        // (B, H)
     float *dc_next;        // (B, H)
+    float *wpack;          // (G, H) a layer's W_hh packed for the recurrent product
 } activations;
 
 struct lstmsent_model {
@@ -120,6 +127,15 @@ struct lstmsent_model {
 
     int have_forward;      // a.* holds a successful forward
     int have_loss;         // ... followed by a loss (doutputs valid)
+
+    /* The embedding's gradient is sparse: since the last zero_grad only the rows listed in
+     * touched can be nonzero, unless grad_dense says any row may be (set_grad of the
+     * embedding, or the raw buffer handed out). zero_grad and clip visit only those rows. */
+    int32_t *emb_slot;     // (V) scratch for the distinct ids of a forward: -1 between uses
+    uint8_t *emb_marked;   // (V) 1 for a row in touched
+    int32_t *touched;      // (V) rows that may hold gradient, in order of first touch
+    size_t n_touched;
+    int grad_dense;
 };
 
 static _Atomic uint64_t next_model_id = 1;
@@ -274,6 +290,9 @@ void lstmsent_model_free(lstmsent_model *model)
     lstmsent__free_aligned(model->grads);
     lstmsent__free_aligned(model->ws);
     free(model->iws);
+    free(model->emb_slot);
+    free(model->emb_marked);
+    free(model->touched);
     free(model);
 }
 
@@ -301,8 +320,15 @@ lstmsent_status lstmsent_model_create(lstmsent_model **out, const lstmsent_model
     build_tensors(m);
     m->params = lstmsent__alloc_floats(m->num_floats);
     m->grads = lstmsent__alloc_floats(m->num_floats);
-    if (m->params == NULL || m->grads == NULL)
+    size_t V = (size_t)opts->num_embeddings;
+    m->emb_slot = lstmsent__alloc_array(V, sizeof *m->emb_slot);
+    m->emb_marked = lstmsent__calloc_array(V, sizeof *m->emb_marked);
+    m->touched = lstmsent__alloc_array(V, sizeof *m->touched);
+    if (m->params == NULL || m->grads == NULL || m->emb_slot == NULL || m->emb_marked == NULL ||
+        m->touched == NULL)
         goto nomem;
+    for (size_t i = 0; i < V; i++)
+        m->emb_slot[i] = -1;
     set_views(&m->p, m->params, m);
     set_views(&m->g, m->grads, m);
     init_params(m);
@@ -352,6 +378,15 @@ float *lstmsent__model_params(lstmsent_model *m, size_t *n)
 }
 
 float *lstmsent__model_grads(lstmsent_model *m, size_t *n)
+{
+    /* The caller may write any row: the embedding's gradient is no longer known sparse. */
+    m->grad_dense = 1;
+    if (n != NULL)
+        *n = m->num_floats;
+    return m->grads;
+}
+
+const float *lstmsent__model_grads_read(const lstmsent_model *m, size_t *n)
 {
     if (n != NULL)
         *n = m->num_floats;
@@ -501,8 +536,11 @@ static float *carve(carver *cv, size_t a, size_t b, size_t c)
 }
 
 /* The activations and scratch of a (B, T) forward, laid out in cv. a->layers may be
- * NULL when only counting. */
-static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t B, int32_t T)
+ * NULL when only counting. An evaluation-mode forward (training 0) keeps nothing for a
+ * backward: no tanh(c), no dropout, no gradient scratch, and one gates buffer that every
+ * layer reuses. */
+static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t B, int32_t T,
+                   int training)
 {
     const lstmsent_model_options *o = &m->opts;
     const size_t H = (size_t)o->hidden_dim, E = (size_t)o->embed_dim, G = 4 * H;
@@ -511,15 +549,17 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->B = B;
     a->T = T;
     a->x0 = carve(cv, Ts, Bs, E);
+    a->proj = carve(cv, Ts, Bs, G);
+    float *shared_gates = training ? NULL : carve(cv, Ts, Bs, G);
     for (int32_t l = 0; l < L; l++) {
         layer_acts scratch;
         layer_acts *la = a->layers != NULL ? &a->layers[l] : &scratch;
-        la->gates = carve(cv, Ts, Bs, G);
+        la->gates = training ? carve(cv, Ts, Bs, G) : shared_gates;
         la->hs = carve(cv, Ts + 1, Bs, H);
         la->cs = carve(cv, Ts + 1, Bs, H);
-        la->tanh_c = carve(cv, Ts, Bs, H);
-        la->mask = l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
-        la->drop = l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+        la->tanh_c = training ? carve(cv, Ts, Bs, H) : NULL;
+        la->mask = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+        la->drop = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
     }
     a->pooled = carve(cv, Bs, H, 1);
     a->out_mask = carve(cv, Bs, H, 1);
@@ -531,12 +571,13 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->doutputs = carve(cv, Bs, O, 1);
     a->dlogits = o->head == LSTMSENT_HEAD_SIGMOID ? carve(cv, Bs, O, 1) : a->doutputs;
     a->dfc_in = carve(cv, Bs, H, 1);
-    a->dgates = carve(cv, Ts, Bs, G);
-    a->dh_a = carve(cv, Ts, Bs, H);
-    a->dh_b = carve(cv, Ts, Bs, H);
-    a->dx0 = carve(cv, Ts, Bs, E);
+    a->dgates = training ? carve(cv, Ts, Bs, G) : NULL;
+    a->dh_a = training ? carve(cv, Ts, Bs, H) : NULL;
+    a->dh_b = training ? carve(cv, Ts, Bs, H) : NULL;
+    a->dx0 = training ? carve(cv, Ts, Bs, E) : NULL;
     a->dh_next = carve(cv, Bs, H, 1);
     a->dc_next = carve(cv, Bs, H, 1);
+    a->wpack = carve(cv, G, H, 1);
 }
 
 /* Make the workspace large enough for a (B, T) forward. On failure the old workspace, and
@@ -545,8 +586,8 @@ static lstmsent_status reserve_workspace(lstmsent_model *m, int32_t B, int32_t T
 {
     activations probe = {0};      // counting only: the live activations stay as they are
     carver cv = {NULL, 0, 0};
-    layout(m, &probe, &cv, B, T);
-    size_t ints = (size_t)B * (size_t)T + (size_t)B;   // B*T <= INT_MAX was checked
+    layout(m, &probe, &cv, B, T, m->training);
+    size_t ints = 3 * (size_t)B * (size_t)T + (size_t)B;   // B*T <= INT_MAX was checked
     if (cv.overflow)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: workspace for B = %d, T = %d "
                               "overflows", (int)B, (int)T);
@@ -676,9 +717,11 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
     const size_t BH = (size_t)B * H;
     activations *a = &m->a;
     carver cv = {m->ws, 0, 0};
-    layout(m, a, &cv, B, T);
-    a->ids = m->iws;                    // (B, T)
-    a->pool_t = m->iws + (size_t)B * T; // (B)
+    layout(m, a, &cv, B, T, m->training);
+    a->ids = m->iws;                             // (B, T)
+    a->pool_t = m->iws + (size_t)B * T;          // (B)
+    a->uniq = a->pool_t + B;                     // (U <= T*B)
+    a->slot = a->uniq + (size_t)B * T;           // (T, B)
     memcpy(a->ids, ids, (size_t)B * T * sizeof *ids);
     for (int32_t b = 0; b < B; b++) {
         int32_t t = T - 1;
@@ -690,9 +733,38 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
     if (m->training && m->dropout_frozen)
         m->dropout_rng = m->frozen_rng;
 
-    lstmsent__embedding_forward(a->x0, a->ids, m->p.embedding, B, T, E);
+    /* Layer 0's input projection once per distinct id of the batch (real batches are
+     * mostly padding): proj (U, G) = b_ih + b_hh + x0 W_ih^T, then copied to each position. */
+    const int32_t G = 4 * H;
+    int32_t U = 0;
+    for (int32_t t = 0; t < T; t++) {
+        for (int32_t b = 0; b < B; b++) {
+            int32_t id = a->ids[(size_t)b * T + t];
+            int32_t sl = m->emb_slot[id];
+            if (sl < 0) {
+                sl = m->emb_slot[id] = U;
+                a->uniq[U++] = id;
+            }
+            a->slot[(size_t)t * B + b] = sl;
+        }
+    }
+    for (int32_t u = 0; u < U; u++)
+        m->emb_slot[a->uniq[u]] = -1;
+    a->U = U;
+    for (int32_t u = 0; u < U; u++)
+        memcpy(a->x0 + (size_t)u * E, m->p.embedding + (size_t)a->uniq[u] * E,
+               (size_t)E * sizeof(float));
+    {
+        const lstm_view *w = &m->p.lstm[0];
+        for (int32_t u = 0; u < U; u++) {
+            float *row = a->proj + (size_t)u * G;
+            for (int32_t j = 0; j < G; j++)
+                row[j] = w->b_ih[j] + w->b_hh[j];
+        }
+        lstmsent__gemm(0, 1, U, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
+    }
 
-    const float *inp = a->x0;   // (T, B, C_l)
+    const float *inp = NULL;   // (T, B, C_l); NULL: layer 0, from proj
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
         const lstm_view *w = &m->p.lstm[l];
@@ -706,7 +778,12 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
             memset(la->hs, 0, BH * sizeof(float));
             memset(la->cs, 0, BH * sizeof(float));
         }
-        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, inp, w->w_ih, w->w_hh,
+        if (l == 0) {
+            for (size_t r = 0; r < (size_t)T * B; r++)
+                memcpy(la->gates + r * G, a->proj + (size_t)a->slot[r] * G,
+                       (size_t)G * sizeof(float));
+        }
+        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, a->wpack, inp, w->w_ih, w->w_hh,
                                w->b_ih, w->b_hh, B, T, l == 0 ? E : H, H);
         inp = la->hs + BH;   // (T, B, H) the layer's output
         if (l < L - 1 && a->dropout_on && o->lstm_dropout > 0.0f) {
@@ -825,10 +902,10 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
     for (int32_t l = L - 1; l >= 0; l--) {
         const layer_acts *la = &a->layers[l];
         const int32_t C = l == 0 ? E : H;
-        float *dinp = l == 0 ? a->dx0 : (dh == a->dh_a ? a->dh_b : a->dh_a);   // (T, B, C)
+        float *dinp = l == 0 ? NULL : (dh == a->dh_a ? a->dh_b : a->dh_a);   // (T, B, C)
         lstmsent__lstm_backward(dinp, m->g.lstm[l].w_ih, m->g.lstm[l].w_hh, m->g.lstm[l].b_ih,
-                                m->g.lstm[l].b_hh, a->dgates, a->dh_next, a->dc_next, dh,
-                                la->gates, la->hs, la->cs, la->tanh_c, la->inp,
+                                m->g.lstm[l].b_hh, a->dgates, a->dh_next, a->dc_next, a->wpack,
+                                dh, la->gates, la->hs, la->cs, la->tanh_c, la->inp,
                                 m->p.lstm[l].w_ih, m->p.lstm[l].w_hh, B, T, C, H);
         if (l > 0) {
             const layer_acts *below = &a->layers[l - 1];
@@ -837,7 +914,33 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
         }
         dh = dinp;
     }
-    lstmsent__embedding_backward(m->g.embedding, a->dx0, a->ids, o->padding_idx, B, T, E);
+
+    /* Layer 0's input side per distinct id: D (U, G) sums the gates' gradient over the
+     * positions of each id; dW_ih += D^T x0, and the embedding rows get D W_ih. */
+    const int32_t G = 4 * H, U = a->U;
+    float *D = a->proj;   // (U, G): the forward's projection is no longer needed
+    memset(D, 0, (size_t)U * G * sizeof(float));
+    for (size_t r = 0; r < (size_t)T * B; r++) {
+        float *drow = D + (size_t)a->slot[r] * G;
+        const float *grow = a->dgates + r * G;
+        for (int32_t j = 0; j < G; j++)
+            drow[j] += grow[j];
+    }
+    lstmsent__gemm(1, 0, G, E, U, 1.0f, D, G, a->x0, E, 1.0f, m->g.lstm[0].w_ih, E);
+    lstmsent__gemm(0, 0, U, E, G, 1.0f, D, G, m->p.lstm[0].w_ih, E, 0.0f, a->dx0, E);
+    for (int32_t u = 0; u < U; u++) {
+        int32_t id = a->uniq[u];
+        if (id == o->padding_idx)
+            continue;
+        if (!m->emb_marked[id]) {
+            m->emb_marked[id] = 1;
+            m->touched[m->n_touched++] = id;
+        }
+        float *grow = m->g.embedding + (size_t)id * E;
+        const float *d = a->dx0 + (size_t)u * E;
+        for (int32_t e = 0; e < E; e++)
+            grow[e] += d[e];
+    }
 
     /* As PyTorch frees the graph: one backward per loss. */
     m->have_loss = 0;
@@ -848,8 +951,32 @@ lstmsent_status lstmsent_model_zero_grad(lstmsent_model *model)
 {
     lstmsent__clear_error();
     LSTMSENT__CHECK_NULL(model);
-    memset(model->grads, 0, model->num_floats * sizeof(float));
+    lstmsent_model *m = model;
+    const size_t E = (size_t)m->opts.embed_dim, emb = m->tensors[0].numel;
+    if (m->grad_dense) {
+        memset(m->grads, 0, m->num_floats * sizeof(float));
+    } else {
+        memset(m->grads + emb, 0, (m->num_floats - emb) * sizeof(float));
+        for (size_t i = 0; i < m->n_touched; i++)
+            memset(m->g.embedding + (size_t)m->touched[i] * E, 0, E * sizeof(float));
+    }
+    for (size_t i = 0; i < m->n_touched; i++)
+        m->emb_marked[m->touched[i]] = 0;
+    m->n_touched = 0;
+    m->grad_dense = 0;
     return LSTMSENT_OK;
+}
+
+/* Clipping's two loops, applied to each piece of the gradient that can be nonzero. */
+static double grad_sumsq(const float *g, size_t n)
+{
+    return lstmsent__sumsq(g, n);
+}
+
+static void grad_scale(float *g, size_t n, float coef)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] *= coef;
 }
 
 lstmsent_status lstmsent_model_clip_grad_norm(lstmsent_model *model, float max_norm,
@@ -861,10 +988,17 @@ lstmsent_status lstmsent_model_clip_grad_norm(lstmsent_model *model, float max_n
         return lstmsent__fail(LSTMSENT_ERR_INVALID,
                               "clip_grad_norm: max_norm = %g is not finite and >= 0",
                               (double)max_norm);
-    const float *g = model->grads;
+    lstmsent_model *m = model;
+    const size_t E = (size_t)m->opts.embed_dim, emb = m->tensors[0].numel;
+    /* Only where the gradient can be nonzero: the rest adds exact zeros. */
     double sum = 0.0;
-    for (size_t i = 0; i < model->num_floats; i++)
-        sum += (double)g[i] * g[i];
+    if (m->grad_dense) {
+        sum = grad_sumsq(m->grads, emb);
+    } else {
+        for (size_t i = 0; i < m->n_touched; i++)
+            sum += grad_sumsq(m->g.embedding + (size_t)m->touched[i] * E, E);
+    }
+    sum += grad_sumsq(m->grads + emb, m->num_floats - emb);
     float total = (float)sqrt(sum);
     if (error_if_nonfinite && !isfinite(total))
         return lstmsent__fail(LSTMSENT_ERR_NONFINITE,
@@ -873,8 +1007,13 @@ lstmsent_status lstmsent_model_clip_grad_norm(lstmsent_model *model, float max_n
     /* PyTorch's arithmetic, in float: coef = max_norm / (total + 1e-6), applied when < 1. */
     float coef = max_norm / (total + 1e-6f);
     if (coef < 1.0f) {
-        for (size_t i = 0; i < model->num_floats; i++)
-            model->grads[i] *= coef;
+        if (m->grad_dense) {
+            grad_scale(m->grads, emb, coef);
+        } else {
+            for (size_t i = 0; i < m->n_touched; i++)
+                grad_scale(m->g.embedding + (size_t)m->touched[i] * E, E, coef);
+        }
+        grad_scale(m->grads + emb, m->num_floats - emb, coef);
     }
     if (total_norm != NULL)
         *total_norm = total;
@@ -985,8 +1124,11 @@ lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, const char *name,
     LSTMSENT__CHECK_NULL(src);
     const tensor_info *t;
     lstmsent_status st = find_tensor(model, name, len, "set_grad", &t);
-    if (st == LSTMSENT_OK)
+    if (st == LSTMSENT_OK) {
         memcpy(model->grads + t->offset, src, len * sizeof(float));
+        if (t == &model->tensors[0])
+            model->grad_dense = 1;   // any row may now be nonzero
+    }
     return st;
 }
 

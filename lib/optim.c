@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kernels.h"
 
 struct lstmsent_optim {
     uint64_t model_id;           /* the model this optimizer was made for */
@@ -101,27 +102,31 @@ static lstmsent_status check_model(const lstmsent_optim *optim, const lstmsent_m
     return LSTMSENT_OK;
 }
 
-/* One Adam update of n parameters, in PyTorch's order of float operations:
+/* One Adam update is lstmsent__adam_update (simd.c), in PyTorch's order of float operations:
  *   g = grad + wd * p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g
  *   p -= step_size * m / (sqrt(v) / sqrt(bc2) + eps)
  * with the bias corrections computed in double, as Python does, then used as floats. */
-static void adam_update(float *p, const float *grad, float *m, float *v, size_t n,
-                        float beta1, float one_minus_beta1, float beta2, float one_minus_beta2,
-                        float weight_decay, float step_size, float bc2_sqrt, float eps)
+
+/* Adam is element-wise: the threads take contiguous ranges (multiples of 16 floats), and
+ * every element gets the same arithmetic for any split. */
+typedef struct adam_job {
+    float *p;
+    const float *g;
+    float *m, *v;
+    size_t n;
+    const lstmsent__adam_consts *k;
+} adam_job;
+
+static void adam_part(void *ctx, int part, int parts)
 {
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        if (weight_decay != 0.0f)
-            g = g + weight_decay * p[i];
-        float mi = m[i] * beta1;
-        mi = mi + one_minus_beta1 * g;
-        float vi = v[i] * beta2;
-        vi = vi + one_minus_beta2 * (g * g);
-        m[i] = mi;
-        v[i] = vi;
-        float denom = sqrtf(vi) / bc2_sqrt + eps;
-        p[i] = p[i] + -step_size * (mi / denom);
-    }
+    const adam_job *j = ctx;
+    size_t per = (j->n / 16 + (size_t)parts - 1) / (size_t)parts * 16;
+    size_t i0 = (size_t)part * per, i1 = part == parts - 1 ? j->n : i0 + per;
+    if (i0 >= j->n)
+        return;
+    if (i1 > j->n)
+        i1 = j->n;
+    lstmsent__adam_update(j->p + i0, j->g + i0, j->m + i0, j->v + i0, i1 - i0, j->k);
 }
 
 lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent_model *model)
@@ -135,14 +140,19 @@ lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent_model *model
 
     size_t n;
     float *p = lstmsent__model_params(model, &n);
-    const float *g = lstmsent__model_grads(model, &n);
+    const float *g = lstmsent__model_grads_read(model, &n);
     const lstmsent_adam_options *o = &optim->opts;
     int64_t t = optim->step + 1;
     double bc1 = 1.0 - pow(o->beta1, (double)t);
     double bc2 = 1.0 - pow(o->beta2, (double)t);
-    adam_update(p, g, optim->m, optim->v, n, (float)o->beta1, (float)(1.0 - o->beta1),
-                (float)o->beta2, (float)(1.0 - o->beta2), (float)o->weight_decay,
-                (float)(o->lr / bc1), (float)sqrt(bc2), (float)o->eps);
+    lstmsent__adam_consts k = {
+        .beta1 = (float)o->beta1, .one_minus_beta1 = (float)(1.0 - o->beta1),
+        .beta2 = (float)o->beta2, .one_minus_beta2 = (float)(1.0 - o->beta2),
+        .weight_decay = (float)o->weight_decay, .step_size = (float)(o->lr / bc1),
+        .bc2_sqrt = (float)sqrt(bc2), .eps = (float)o->eps,
+    };
+    adam_job job = {p, g, optim->m, optim->v, n, &k};
+    lstmsent__parallel(adam_part, &job, lstmsent__threads());
     optim->step = t;
     return LSTMSENT_OK;
 }

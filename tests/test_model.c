@@ -822,6 +822,92 @@ START_TEST(test_workspace_grows_and_shrinks)
 }
 END_TEST
 
+/* The embedding gradient is tracked by rows: zero_grad must still zero rows written with
+ * set_grad, and clip must still see them. */
+START_TEST(test_sparse_embedding_gradient_bookkeeping)
+{
+    lstmsent_model_options o = small_options();
+    lstmsent_model *m = small_model(&o);
+    const size_t V = (size_t)o.num_embeddings, E = (size_t)o.embed_dim;
+    int32_t ids[2 * 3] = {1, 2, 3, 1, 1, 4};
+    int32_t labels[2] = {0, 1};
+    float out[2 * SO];
+    float *emb = malloc(V * E * sizeof *emb);
+    ck_assert_ptr_nonnull(emb);
+    ck_assert_int_eq(lstmsent_model_forward(m, ids, 2, 3, NULL, NULL, out, 2 * SO, NULL), 0);
+    ck_assert_int_eq(lstmsent_model_loss(m, labels, 2, NULL, NULL), 0);
+    ck_assert_int_eq(lstmsent_model_backward(m), 0);
+    /* set_grad writes a row no batch touched; zero_grad must clear it too. */
+    ck_assert_int_eq(lstmsent_model_get_grad(m, "embedding.weight", emb, V * E), 0);
+    emb[(V - 1) * E] = 3.0f;
+    ck_assert_int_eq(lstmsent_model_set_grad(m, "embedding.weight", emb, V * E), 0);
+    float norm_all;
+    ck_assert_int_eq(lstmsent_model_clip_grad_norm(m, 1e30f, 0, &norm_all), 0);
+    ck_assert_float_ge(norm_all, 3.0f);
+    ck_assert_int_eq(lstmsent_model_zero_grad(m), 0);
+    ck_assert_int_eq(lstmsent_model_get_grad(m, "embedding.weight", emb, V * E), 0);
+    for (size_t i = 0; i < V * E; i++)
+        ck_assert_float_eq(emb[i], 0.0f);
+    /* Two batches, zero_grad between them: only the second batch's rows hold gradient. */
+    int32_t ids2[2 * 3] = {5, 6, 5, 6, 5, 7};
+    ck_assert_int_eq(lstmsent_model_forward(m, ids2, 2, 3, NULL, NULL, out, 2 * SO, NULL), 0);
+    ck_assert_int_eq(lstmsent_model_loss(m, labels, 2, NULL, NULL), 0);
+    ck_assert_int_eq(lstmsent_model_backward(m), 0);
+    ck_assert_int_eq(lstmsent_model_get_grad(m, "embedding.weight", emb, V * E), 0);
+    for (size_t r = 0; r < V; r++) {
+        int used = r == 5 || r == 6 || r == 7, nonzero = 0;
+        for (size_t e = 0; e < E; e++)
+            nonzero |= emb[r * E + e] != 0.0f;
+        ck_assert_int_eq(nonzero, used);
+    }
+    free(emb);
+    lstmsent_model_free(m);
+}
+END_TEST
+
+/* With two threads the time loops split the batch by rows and Adam by ranges: the results
+ * are the same bits as with one thread, and the same from run to run. */
+START_TEST(test_two_threads_same_bits)
+{
+    enum { B = 16, T = 4 };
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = 16;   // 4H = 64: the packed recurrent kernel applies on AVX-512 CPUs
+    int32_t ids[B * T], labels[B];
+    for (int i = 0; i < B * T; i++)
+        ids[i] = (i * 7) % (int)o.num_embeddings;
+    for (int b = 0; b < B; b++)
+        labels[b] = b % SO;
+    float *res[3];
+    size_t n = 0;
+    for (int run = 0; run < 3; run++) {
+        ck_assert_int_eq(lstmsent_set_threads(run == 0 ? 1 : 2), 0);
+        lstmsent_model *m = small_model(&o);
+        lstmsent_optim *adam;
+        ck_assert_int_eq(lstmsent_optim_create_adam(&adam, m, NULL), 0);
+        float out[B * SO];
+        for (int step = 0; step < 2; step++) {
+            ck_assert_int_eq(lstmsent_optim_zero_grad(adam, m), 0);
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, NULL, NULL, out, B * SO, NULL),
+                             0);
+            ck_assert_int_eq(lstmsent_model_loss(m, labels, B, NULL, NULL), 0);
+            ck_assert_int_eq(lstmsent_model_backward(m), 0);
+            ck_assert_int_eq(lstmsent_optim_step(adam, m), 0);
+        }
+        const float *p = lstmsent__model_params(m, &n);
+        res[run] = malloc(n * sizeof(float));
+        ck_assert_ptr_nonnull(res[run]);
+        memcpy(res[run], p, n * sizeof(float));
+        lstmsent_optim_free(adam);
+        lstmsent_model_free(m);
+    }
+    ck_assert_int_eq(lstmsent_set_threads(1), 0);
+    ck_assert(same_floats(res[0], res[1], n));
+    ck_assert(same_floats(res[1], res[2], n));
+    for (int run = 0; run < 3; run++)
+        free(res[run]);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("model");
@@ -847,6 +933,8 @@ Suite *make_suite(void)
     tcase_add_test(grad, test_backward_accumulates_and_zero_grad);
     tcase_add_test(grad, test_padding_idx_row_gets_no_gradient);
     tcase_add_test(grad, test_clip_grad_norm);
+    tcase_add_test(grad, test_sparse_embedding_gradient_bookkeeping);
+    tcase_add_test(grad, test_two_threads_same_bits);
     suite_add_tcase(s, grad);
 
     TCase *drop = tcase_create("dropout");

@@ -122,13 +122,16 @@ LSTMSENT_API const char *lstmsent_last_error(void);
  * Threads
  * ---------------------------------------------------------------------------------- */
 
-/* How many threads the matrix products may use (OpenBLAS's thread count): a process-wide
- * setting, like openblas_set_num_threads(), that affects every model. n >= 1; call it
- * before training, not while another thread is inside the library. Fails with
- * LSTMSENT_ERR_INVALID for n < 1, and does nothing but succeed for n = 1 with a BLAS that
- * has no thread control. */
+/* How many threads a model's forward, backward and Adam step may use: a process-wide
+ * setting that affects every model. The library splits its own work over n threads (the
+ * caller's among them: the time loops by batch rows, large products by column blocks,
+ * Adam by ranges) and sets OpenBLAS to one thread, so that the two never compete. Until
+ * it is called, the library uses the calling thread only and OpenBLAS its own default.
+ * n in 1..64; call it before training, not while another thread is inside the library.
+ * Fails with LSTMSENT_ERR_INVALID for n outside 1..64, or for n > 1 with a BLAS that has
+ * no thread control. Results are deterministic for a given n. */
 LSTMSENT_API lstmsent_status lstmsent_set_threads(int n);
-/* The thread count in force (1 with a BLAS that has no thread control). */
+/* The thread count set by lstmsent_set_threads (1 before it is called). */
 LSTMSENT_API int lstmsent_get_threads(void);
 
 /* ------------------------------------------------------------------------------------
