@@ -107,9 +107,10 @@ def main():
     w("| PyTorch | %s (`/usr/bin/python3`) |" % torch_version)
     w("| environments | %s; %s |" % (envs[0][1], envs[1][1]))
     w("")
+    # Only the knobs that mean the same on another machine; paths of earlier runs do not.
     knobs = " ".join("%s=%s" % (k, os.environ[k]) for k in
-                     ("SHAPES", "TORCH_SHAPES", "STEPS", "WARMUP", "TUTORIAL", "TUTORIAL_FROM",
-                      "TORCH_LOOP") if os.environ.get(k))
+                     ("SHAPES", "TORCH_SHAPES", "STEPS", "WARMUP", "TUTORIAL")
+                     if os.environ.get(k))
     w("Reproduce: `meson setup build && ninja -C build && %s%s` (TUTORIAL=1 adds the "
       "200-epoch loop; TORCH_LOOP=metrics.csv reads PyTorch's from a finished "
       "`examples/tutorial_pytorch.py` run)." % (knobs + " " if knobs else "", a.command))
