@@ -13,42 +13,6 @@
 #include "tap_main.h"
 #include "text.h"
 
-/* Read a fixture into memory, NUL-terminated. */
-static char *slurp(const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/fixtures/%s", TEST_SRC_DIR, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(s);
-    ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Next line of a fixture (comments skipped), cut at its newline; NULL at the end. */
-static char *next_line(char **cursor)
-{
-    while (**cursor != '\0') {
-        char *line = *cursor;
-        char *nl = strchr(line, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-            *cursor = nl + 1;
-        } else {
-            *cursor = line + strlen(line);
-        }
-        if (line[0] != '#' && line[0] != '\0')
-            return line;
-    }
-    return NULL;
-}
-
 /* Bytes from hex digits; returns the length. */
 static size_t unhex(const char *hex, size_t n, char *out)
 {
@@ -64,11 +28,11 @@ static size_t unhex(const char *hex, size_t n, char *out)
 
 START_TEST(test_phrases_and_utf8_like_python)
 {
-    char *text = slurp("tokenize_cases.txt"), *cur = text, *line;
+    char *text = test_slurp("tokenize_cases.txt"), *cur = text, *line;
     int phrases = 0, byte_strings = 0;
     lstmsent__tokenizer t;
     memset(&t, 0, sizeof t);
-    while ((line = next_line(&cur)) != NULL) {
+    while ((line = test_next_line(&cur)) != NULL) {
         char *f1 = strchr(line, '\t');
         ck_assert_ptr_nonnull(f1);
         char *f2 = strchr(f1 + 1, '\t');

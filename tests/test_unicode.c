@@ -14,49 +14,13 @@
 
 #define NCP 0x110000
 
-/* Read a fixture into memory, NUL-terminated. */
-static char *slurp(const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/fixtures/%s", TEST_SRC_DIR, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(s);
-    ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Next line of a fixture (comments skipped), cut at its newline; NULL at the end. */
-static char *next_line(char **cursor)
-{
-    while (**cursor != '\0') {
-        char *line = *cursor;
-        char *nl = strchr(line, '\n');
-        if (nl != NULL) {
-            *nl = '\0';
-            *cursor = nl + 1;
-        } else {
-            *cursor = line + strlen(line);
-        }
-        if (line[0] != '#' && line[0] != '\0')
-            return line;
-    }
-    return NULL;
-}
-
 /* 1 for each code point Python's Unicode database leaves unassigned. */
 static unsigned char *unassigned_map(void)
 {
     unsigned char *skip = calloc(NCP, 1);
     ck_assert_ptr_nonnull(skip);
-    char *text = slurp("unicode_unassigned.txt"), *cur = text, *line;
-    while ((line = next_line(&cur)) != NULL) {
+    char *text = test_slurp("unicode_unassigned.txt"), *cur = text, *line;
+    while ((line = test_next_line(&cur)) != NULL) {
         unsigned long a, b;
         ck_assert_int_eq(sscanf(line, "%lx %lx", &a, &b), 2);
         for (unsigned long cp = a; cp <= b; cp++)
@@ -79,9 +43,9 @@ START_TEST(test_lower_every_code_point)
         exp[cp * 3] = cp;
         nexp[cp] = 1;
     }
-    char *text = slurp("unicode_lower.txt"), *cur = text, *line;
+    char *text = test_slurp("unicode_lower.txt"), *cur = text, *line;
     int mappings = 0;
-    while ((line = next_line(&cur)) != NULL) {
+    while ((line = test_next_line(&cur)) != NULL) {
         char *p = line, *end;
         long cp = strtol(p, &end, 16);
         nexp[cp] = 0;
@@ -119,9 +83,9 @@ START_TEST(test_space_every_code_point)
 {
     unsigned char *want = calloc(NCP, 1);
     ck_assert_ptr_nonnull(want);
-    char *text = slurp("unicode_space.txt"), *cur = text, *line;
+    char *text = test_slurp("unicode_space.txt"), *cur = text, *line;
     int spaces = 0;
-    while ((line = next_line(&cur)) != NULL) {
+    while ((line = test_next_line(&cur)) != NULL) {
         want[strtol(line, NULL, 16)] = 1;
         spaces++;
     }
@@ -145,8 +109,8 @@ START_TEST(test_sigma_classes_every_code_point)
      * sigma rule can tell apart. */
     char *want = calloc(NCP, 1);
     ck_assert_ptr_nonnull(want);
-    char *text = slurp("unicode_sigma.txt"), *cur = text, *line;
-    while ((line = next_line(&cur)) != NULL) {
+    char *text = test_slurp("unicode_sigma.txt"), *cur = text, *line;
+    while ((line = test_next_line(&cur)) != NULL) {
         unsigned long a, b;
         char k;
         ck_assert_int_eq(sscanf(line, "%lx %lx %c", &a, &b, &k), 3);
