@@ -197,31 +197,33 @@ lstmsent_status lstmsent_sampler_draw(lstmsent_sampler *sampler, size_t n)
     return LSTMSENT_OK;
 }
 
-lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler)
+/* A new epoch of every row once, in order. */
+static lstmsent_status all_rows(lstmsent_sampler *sampler, const char *fn)
 {
-    lstmsent__clear_error();
-    LSTMSENT__CHECK_NULL(sampler);
     size_t rows = sampler->data->rows;
-    lstmsent_status st = new_epoch(sampler, rows, __func__);
+    lstmsent_status st = new_epoch(sampler, rows, fn);
     if (st != LSTMSENT_OK)
         return st;
     for (size_t i = 0; i < rows; i++)
         sampler->order[i] = i;
-    shuffle(&sampler->rng, sampler->order, rows);
     return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(sampler);
+    lstmsent_status st = all_rows(sampler, __func__);
+    if (st == LSTMSENT_OK)
+        shuffle(&sampler->rng, sampler->order, sampler->data->rows);
+    return st;
 }
 
 lstmsent_status lstmsent_sampler_sequential(lstmsent_sampler *sampler)
 {
     lstmsent__clear_error();
     LSTMSENT__CHECK_NULL(sampler);
-    size_t rows = sampler->data->rows;
-    lstmsent_status st = new_epoch(sampler, rows, __func__);
-    if (st != LSTMSENT_OK)
-        return st;
-    for (size_t i = 0; i < rows; i++)
-        sampler->order[i] = i;
-    return LSTMSENT_OK;
+    return all_rows(sampler, __func__);
 }
 
 lstmsent_status lstmsent_sampler_next_batch(lstmsent_sampler *sampler, size_t batch,

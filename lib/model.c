@@ -1073,6 +1073,26 @@ static lstmsent_status find_tensor(const lstmsent_model *m, const char *name, si
                           name);
 }
 
+/* The body the four by-name accessors share: find the tensor, check the length, copy
+ * len floats between the caller's buffer and base (the parameters or the gradients) at
+ * the tensor's offset. to_model says which way. */
+static lstmsent_status copy_tensor(const lstmsent_model *model, const char *name, float *base,
+                                   float *user, size_t len, int to_model, const char *fn,
+                                   const tensor_info **out)
+{
+    const tensor_info *t;
+    lstmsent_status st = find_tensor(model, name, len, fn, &t);
+    if (st != LSTMSENT_OK)
+        return st;
+    if (to_model)
+        memcpy(base + t->offset, user, len * sizeof(float));
+    else
+        memcpy(user, base + t->offset, len * sizeof(float));
+    if (out != NULL)
+        *out = t;
+    return LSTMSENT_OK;
+}
+
 lstmsent_status lstmsent_model_get_param(const lstmsent_model *model, const char *name,
                                          float *dst, size_t len)
 {
@@ -1080,11 +1100,7 @@ lstmsent_status lstmsent_model_get_param(const lstmsent_model *model, const char
     LSTMSENT__CHECK_NULL(model);
     LSTMSENT__CHECK_NULL(name);
     LSTMSENT__CHECK_NULL(dst);
-    const tensor_info *t;
-    lstmsent_status st = find_tensor(model, name, len, "get_param", &t);
-    if (st == LSTMSENT_OK)
-        memcpy(dst, model->params + t->offset, len * sizeof(float));
-    return st;
+    return copy_tensor(model, name, model->params, dst, len, 0, "get_param", NULL);
 }
 
 lstmsent_status lstmsent_model_set_param(lstmsent_model *model, const char *name,
@@ -1094,11 +1110,7 @@ lstmsent_status lstmsent_model_set_param(lstmsent_model *model, const char *name
     LSTMSENT__CHECK_NULL(model);
     LSTMSENT__CHECK_NULL(name);
     LSTMSENT__CHECK_NULL(src);
-    const tensor_info *t;
-    lstmsent_status st = find_tensor(model, name, len, "set_param", &t);
-    if (st == LSTMSENT_OK)
-        memcpy(model->params + t->offset, src, len * sizeof(float));
-    return st;
+    return copy_tensor(model, name, model->params, (float *)src, len, 1, "set_param", NULL);
 }
 
 lstmsent_status lstmsent_model_get_grad(const lstmsent_model *model, const char *name,
@@ -1108,11 +1120,7 @@ lstmsent_status lstmsent_model_get_grad(const lstmsent_model *model, const char 
     LSTMSENT__CHECK_NULL(model);
     LSTMSENT__CHECK_NULL(name);
     LSTMSENT__CHECK_NULL(dst);
-    const tensor_info *t;
-    lstmsent_status st = find_tensor(model, name, len, "get_grad", &t);
-    if (st == LSTMSENT_OK)
-        memcpy(dst, model->grads + t->offset, len * sizeof(float));
-    return st;
+    return copy_tensor(model, name, model->grads, dst, len, 0, "get_grad", NULL);
 }
 
 lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, const char *name,
@@ -1123,12 +1131,10 @@ lstmsent_status lstmsent_model_set_grad(lstmsent_model *model, const char *name,
     LSTMSENT__CHECK_NULL(name);
     LSTMSENT__CHECK_NULL(src);
     const tensor_info *t;
-    lstmsent_status st = find_tensor(model, name, len, "set_grad", &t);
-    if (st == LSTMSENT_OK) {
-        memcpy(model->grads + t->offset, src, len * sizeof(float));
-        if (t == &model->tensors[0])
-            model->grad_dense = 1;   // any row may now be nonzero
-    }
+    lstmsent_status st =
+        copy_tensor(model, name, model->grads, (float *)src, len, 1, "set_grad", &t);
+    if (st == LSTMSENT_OK && t == &model->tensors[0])
+        model->grad_dense = 1;   // any row may now be nonzero
     return st;
 }
 
