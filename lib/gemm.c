@@ -124,12 +124,12 @@ int lstmsent__gemm_panels_ok(int m, int n)
 #endif
 }
 
-void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
-                                int ldb)
+void lstmsent__gemm_pack_panels_rows(float *panels, int k_total, int k0, int trans_b, int k,
+                                     int n, const float *b, int ldb)
 {
-    // panels (n / 32, k, 32); b (k, n) as stored, or (n, k) when trans_b
+    // panels (n / 32, k_total, 32), rows k0 .. k0 + k written; b (k, n), or (n, k) if trans_b
     for (int jb = 0; jb < n / PANEL; jb++) {
-        float *dst = panels + (size_t)jb * k * PANEL;
+        float *dst = panels + ((size_t)jb * k_total + k0) * PANEL;
         if (trans_b) {
             /* Read each of the 32 rows of b contiguously; the writes stride by a panel row. */
             for (int c = 0; c < PANEL; c++) {
@@ -143,6 +143,12 @@ void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const 
                        PANEL * sizeof(float));
         }
     }
+}
+
+void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
+                                int ldb)
+{
+    lstmsent__gemm_pack_panels_rows(panels, k, 0, trans_b, k, n, b, ldb);
 }
 
 #ifdef GEMM_X86

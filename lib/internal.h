@@ -91,6 +91,10 @@ void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const 
                                 int ldb);
 void lstmsent__gemm_panels(int m, int n, int k, const float *a, int lda, const float *panels,
                            int accumulate, float *c, int ldc);
+/* Packs op(B) (K, N) into rows k0 .. k0 + K of panels k_total high, so that two matrices
+ * stacked along K ([W_ih | W_hh]^T) become one panel set for one product. */
+void lstmsent__gemm_pack_panels_rows(float *panels, int k_total, int k0, int trans_b, int k,
+                                     int n, const float *b, int ldb);
 
 /* ---- threads (threads.c) -------------------------------------------------------------
  * lstmsent__parallel runs fn(ctx, p, parts) for p = 0..parts-1 (parts at most the count of

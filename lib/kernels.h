@@ -82,6 +82,30 @@ void lstmsent__softmax_xent_backward(float *dlogits, const float *probs,
 void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
                             const float *b_ih, const float *b_hh, int B, int T, int C, int H);
+/* One layer of an evaluation forward (lstmsent__lstm_eval). */
+typedef struct lstmsent__eval_layer {
+    const float *w_ih, *w_hh;   // (G, C), (G, H)
+    const float *bias;          // (G) b_ih + b_hh; unused for layer 0 (its gates come from proj)
+    float *wpack;               // ((C + H) * G) scratch: [W_ih | W_hh]^T packed
+    float *xh;                  // (rows, C + H): x_t | h_{t-1}; the h half holds the incoming
+                                // h before, the last h after
+    float *c;                   // (rows, H): the incoming c before, the last c after
+    int C;                      // input width; 0 for layer 0
+} lstmsent__eval_layer;
+
+/* An evaluation forward through all L layers and T steps, keeping only what the next step
+ * needs: for each step and layer, gates (rows, G) = layer 0: proj[slot[t][b]] (b_ih + b_hh
+ * + x W_ih^T made per distinct id, slot (T, ids_rows)); above: bias + [x_t | h_{t-1}]
+ * [W_ih | W_hh]^T as one product; then the cell. Rows past ids_rows (up to rows, a
+ * multiple of 8 so the packed kernel applies) are fillers that read row 0's ids. The top
+ * layer's h_t is copied to pooled (ids_rows, H) row b when t == pool_t[b]. state_zero
+ * says the incoming state is zero (the t = 0 products are skipped). gates (rows, G) and
+ * hbuf (rows, H) are scratch. The same arithmetic for each row whatever the split. */
+void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H, int rows,
+                         int ids_rows, int T, const float *proj, const int32_t *slot,
+                         const int32_t *pool_t, float *pooled, float *gates, float *hbuf,
+                         int state_zero);
+
 /* Backward through all T steps from dout (T, B, H), the loss's gradient with respect to
  * the layer's output h_t; the incoming state is a constant (no gradient flows into it).
  * dinp (T, B, C) set; dw_ih, dw_hh, db_ih, db_hh added. Scratch: dgates (T, B, G),
@@ -105,7 +129,8 @@ int lstmsent__simd_set_level(int want);
 
 /* The LSTM cell of one step for B rows: gt (B, G) holds the pre-activations and gets the
  * activated i, f, g, o; c = f c_prev + i g, tanh_c = tanh(c), h = o tanh(c), each (B, H).
- * c_prev NULL means a zero state; tanh_c may be NULL (evaluation keeps nothing). */
+ * c_prev NULL means a zero state; c may be c_prev; tanh_c may be NULL (evaluation keeps
+ * nothing). */
 void lstmsent__lstm_cell_forward(float *gt, const float *c_prev, float *c, float *tanh_c,
                                  float *h, int B, int H);
 

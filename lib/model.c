@@ -69,6 +69,10 @@ typedef struct layer_acts {
     float *tanh_c;   // (T, B, H)
     float *mask;     // (T, B, H) dropout mask of the output (l < L-1), used when dropout_on
     float *drop;     // (T, B, H) the output after dropout (l < L-1)
+    /* Evaluation mode keeps none of the above but cs, and uses (lstmsent__eval_layer): */
+    float *xh;       // (B8, C_l + H) x_t | h_{t-1}, B8 = B rounded up to 8
+    float *wcat;     // ((C_l + H) * G) [W_ih | W_hh]^T packed
+    float *bias;     // (G) b_ih + b_hh
 } layer_acts;
 
 /* The activations of the last forward and the scratch of its backward, carved out of
@@ -101,6 +105,8 @@ typedef struct activations {
     float *dh_next;        // (B, H)
     float *dc_next;        // (B, H)
     float *wpack;          // (G, H) a layer's W_hh packed for the recurrent product
+    float *eval_gates;     // (B8, G) evaluation: one step's gates
+    float *eval_h;         // (B8, H) evaluation: one step's h
 } activations;
 
 struct lstmsent_model {
@@ -125,6 +131,7 @@ struct lstmsent_model {
     size_t iws_cap;
     activations a;
 
+    lstmsent__eval_layer *eval_layers;   // [L] lstmsent__lstm_eval's view of the layers
     int have_forward;      // a.* holds a successful forward
     int have_loss;         // ... followed by a loss (doutputs valid)
 
@@ -286,6 +293,7 @@ void lstmsent_model_free(lstmsent_model *model)
     free(model->p.lstm);
     free(model->g.lstm);
     free(model->a.layers);
+    free(model->eval_layers);
     lstmsent__free_aligned(model->params);
     lstmsent__free_aligned(model->grads);
     lstmsent__free_aligned(model->ws);
@@ -315,7 +323,9 @@ lstmsent_status lstmsent_model_create(lstmsent_model **out, const lstmsent_model
     m->p.lstm = lstmsent__calloc_array(L, sizeof *m->p.lstm);
     m->g.lstm = lstmsent__calloc_array(L, sizeof *m->g.lstm);
     m->a.layers = lstmsent__calloc_array(L, sizeof *m->a.layers);
-    if (m->tensors == NULL || m->p.lstm == NULL || m->g.lstm == NULL || m->a.layers == NULL)
+    m->eval_layers = lstmsent__calloc_array(L, sizeof *m->eval_layers);
+    if (m->tensors == NULL || m->p.lstm == NULL || m->g.lstm == NULL || m->a.layers == NULL ||
+        m->eval_layers == NULL)
         goto nomem;
     build_tensors(m);
     m->params = lstmsent__alloc_floats(m->num_floats);
@@ -537,29 +547,35 @@ static float *carve(carver *cv, size_t a, size_t b, size_t c)
 
 /* The activations and scratch of a (B, T) forward, laid out in cv. a->layers may be
  * NULL when only counting. An evaluation-mode forward (training 0) keeps nothing for a
- * backward: no tanh(c), no dropout, no gradient scratch, and one gates buffer that every
- * layer reuses. */
+ * backward and nothing of size T beyond the per-id projections: each layer's running
+ * [x_t | h_{t-1}] and c, one step's gates, and the packed weights (lstmsent__lstm_eval). */
 static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t B, int32_t T,
                    int training)
 {
     const lstmsent_model_options *o = &m->opts;
     const size_t H = (size_t)o->hidden_dim, E = (size_t)o->embed_dim, G = 4 * H;
     const size_t O = (size_t)o->output_size, Bs = (size_t)B, Ts = (size_t)T;
+    const size_t B8 = (Bs + 7) / 8 * 8;
     const int32_t L = o->num_layers;
     a->B = B;
     a->T = T;
     a->x0 = carve(cv, Ts, Bs, E);
     a->proj = carve(cv, Ts, Bs, G);
-    float *shared_gates = training ? NULL : carve(cv, Ts, Bs, G);
+    a->eval_gates = training ? NULL : carve(cv, B8, G, 1);
+    a->eval_h = training ? NULL : carve(cv, B8, H, 1);
     for (int32_t l = 0; l < L; l++) {
         layer_acts scratch;
         layer_acts *la = a->layers != NULL ? &a->layers[l] : &scratch;
-        la->gates = training ? carve(cv, Ts, Bs, G) : shared_gates;
-        la->hs = carve(cv, Ts + 1, Bs, H);
-        la->cs = carve(cv, Ts + 1, Bs, H);
+        const size_t K = (l == 0 ? 0 : H) + H;
+        la->gates = training ? carve(cv, Ts, Bs, G) : NULL;
+        la->hs = training ? carve(cv, Ts + 1, Bs, H) : NULL;
+        la->cs = training ? carve(cv, Ts + 1, Bs, H) : carve(cv, B8, H, 1);
         la->tanh_c = training ? carve(cv, Ts, Bs, H) : NULL;
         la->mask = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
         la->drop = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+        la->xh = training ? NULL : carve(cv, B8, K, 1);
+        la->wcat = training ? NULL : carve(cv, K, G, 1);
+        la->bias = training ? NULL : carve(cv, G, 1, 1);
     }
     a->pooled = carve(cv, Bs, H, 1);
     a->out_mask = carve(cv, Bs, H, 1);
@@ -577,7 +593,7 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->dx0 = training ? carve(cv, Ts, Bs, E) : NULL;
     a->dh_next = carve(cv, Bs, H, 1);
     a->dc_next = carve(cv, Bs, H, 1);
-    a->wpack = carve(cv, G, H, 1);
+    a->wpack = training ? carve(cv, G, H, 1) : NULL;
 }
 
 /* Make the workspace large enough for a (B, T) forward. On failure the old workspace, and
@@ -691,6 +707,69 @@ static lstmsent_status check_forward(const lstmsent_model *m, const int32_t *ids
     return LSTMSENT_OK;
 }
 
+static lstmsent_status finish_forward(lstmsent_model *m, activations *a, lstmsent__rng *rng,
+                                      float *outputs);
+
+static int all_zero(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != 0.0f)
+            return 0;
+    return 1;
+}
+
+/* Every layer of an evaluation-mode forward, after the per-id projection of layer 0:
+ * lstmsent__lstm_eval on the batch rounded up to 8 rows (the fillers start from zero and
+ * are dropped), from hidden_in (NULL: zero); pooled set; the last state to hidden_out. */
+static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidden *hidden_in,
+                         lstmsent_hidden *hidden_out)
+{
+    const lstmsent_model_options *o = &m->opts;
+    const int32_t L = o->num_layers, H = o->hidden_dim, G = 4 * H, B = a->B, T = a->T;
+    const int32_t B8 = (int32_t)(((size_t)B + 7) / 8 * 8);
+    const size_t BH = (size_t)B * H, row = (size_t)H * sizeof(float);
+    int state_zero = 1;
+    for (int32_t l = 0; l < L; l++) {
+        layer_acts *la = &a->layers[l];
+        const lstm_view *w = &m->p.lstm[l];
+        const int32_t C = l == 0 ? 0 : H, K = C + H;
+        for (int32_t b = 0; b < B8; b++) {
+            float *h = la->xh + (size_t)b * K + C, *c = la->cs + (size_t)b * H;
+            if (hidden_in != NULL && b < B) {
+                memcpy(h, hidden_in->h + (size_t)l * BH + (size_t)b * H, row);
+                memcpy(c, hidden_in->c + (size_t)l * BH + (size_t)b * H, row);
+            } else {
+                memset(h, 0, row);
+                memset(c, 0, row);
+            }
+        }
+        if (hidden_in != NULL)
+            state_zero = state_zero && all_zero(hidden_in->h + (size_t)l * BH, BH) &&
+                         all_zero(hidden_in->c + (size_t)l * BH, BH);
+        if (l > 0)   // layer 0's biases are in proj already
+            for (int32_t j = 0; j < G; j++)
+                la->bias[j] = w->b_ih[j] + w->b_hh[j];
+        m->eval_layers[l] = (lstmsent__eval_layer){
+            .w_ih = w->w_ih, .w_hh = w->w_hh, .bias = la->bias, .wpack = la->wcat,
+            .xh = la->xh, .c = la->cs, .C = C,
+        };
+    }
+    lstmsent__lstm_eval(m->eval_layers, L, H, B8, B, T, a->proj, a->slot, a->pool_t, a->pooled,
+                        a->eval_gates, a->eval_h, state_zero);
+    if (hidden_out != NULL) {
+        for (int32_t l = 0; l < L; l++) {
+            const layer_acts *la = &a->layers[l];
+            const int32_t C = l == 0 ? 0 : H;
+            for (int32_t b = 0; b < B; b++) {
+                memcpy(hidden_out->h + (size_t)l * BH + (size_t)b * H,
+                       la->xh + (size_t)b * (C + H) + C, row);
+                memcpy(hidden_out->c + (size_t)l * BH + (size_t)b * H,
+                       la->cs + (size_t)b * H, row);
+            }
+        }
+    }
+}
+
 lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids,
                                        int32_t batch, int32_t seq_len,
                                        const int32_t *lengths,
@@ -713,7 +792,7 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
     /* Nothing fails from here on. */
 
     const lstmsent_model_options *o = &m->opts;
-    const int32_t L = o->num_layers, E = o->embed_dim, H = o->hidden_dim, O = o->output_size;
+    const int32_t L = o->num_layers, E = o->embed_dim, H = o->hidden_dim;
     const size_t BH = (size_t)B * H;
     activations *a = &m->a;
     carver cv = {m->ws, 0, 0};
@@ -764,6 +843,11 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
         lstmsent__gemm(0, 1, U, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
     }
 
+    if (!m->training) {
+        forward_eval(m, a, hidden_in, hidden_out);
+        return finish_forward(m, a, NULL, outputs);
+    }
+
     const float *inp = NULL;   // (T, B, C_l); NULL: layer 0, from proj
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
@@ -797,16 +881,6 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
     for (int32_t b = 0; b < B; b++)
         memcpy(a->pooled + (size_t)b * H, inp + ((size_t)a->pool_t[b] * B + b) * H,
                (size_t)H * sizeof(float));
-    if (a->dropout_on && o->output_dropout > 0.0f) {
-        lstmsent__dropout_forward(a->fc_drop, a->out_mask, a->pooled, o->output_dropout,
-                                  &m->dropout_rng, BH);
-        a->fc_in = a->fc_drop;
-    }
-    lstmsent__linear_forward(a->logits, a->fc_in, m->p.fc_w, m->p.fc_b, B, H, O);
-    if (o->head == LSTMSENT_HEAD_SIGMOID)
-        lstmsent__sigmoid_forward(a->outputs, a->logits, (size_t)B * O);
-
-    memcpy(outputs, a->outputs, (size_t)B * O * sizeof(float));
     if (hidden_out != NULL) {
         for (int32_t l = 0; l < L; l++) {
             const layer_acts *la = &a->layers[l];
@@ -814,6 +888,28 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
             memcpy(hidden_out->c + (size_t)l * BH, la->cs + (size_t)T * BH, BH * sizeof(float));
         }
     }
+    return finish_forward(m, a, &m->dropout_rng, outputs);
+}
+
+/* The head after pooling: output dropout (rng NULL: none, evaluation), the linear layer,
+ * the sigmoid; the outputs copied out. */
+static lstmsent_status finish_forward(lstmsent_model *m, activations *a, lstmsent__rng *rng,
+                                      float *outputs)
+{
+    const lstmsent_model_options *o = &m->opts;
+    const int32_t B = a->B, H = o->hidden_dim, O = o->output_size;
+    const size_t BH = (size_t)B * H;
+    a->fc_in = a->pooled;
+    if (rng != NULL && a->dropout_on && o->output_dropout > 0.0f) {
+        lstmsent__dropout_forward(a->fc_drop, a->out_mask, a->pooled, o->output_dropout, rng,
+                                  BH);
+        a->fc_in = a->fc_drop;
+    }
+    lstmsent__linear_forward(a->logits, a->fc_in, m->p.fc_w, m->p.fc_b, B, H, O);
+    if (o->head == LSTMSENT_HEAD_SIGMOID)
+        lstmsent__sigmoid_forward(a->outputs, a->logits, (size_t)B * O);
+
+    memcpy(outputs, a->outputs, (size_t)B * O * sizeof(float));
     m->have_forward = 1;
     m->have_loss = 0;
     return LSTMSENT_OK;

@@ -388,6 +388,21 @@ int parity_run(const char *path, parity_report *rep)
         if (!compare_tensor(rep, &f, gname, buf, shape[0], shape[1], PARITY_TOL_GRADS, 1))
             goto done;
     }
+
+    /* The same forward in evaluation mode (the model's dropout is 0 here, as PyTorch's
+     * net.eval() has it off): its own code path, every layer step by step. */
+    if (lstmsent_model_set_training(net, 0) != LSTMSENT_OK ||
+        lstmsent_model_forward(net, ids->data, B, T, lengths->data, hin, outputs,
+                               (size_t)B * O, hout) != LSTMSENT_OK) {
+        snprintf(rep->error, sizeof rep->error, "evaluation forward: %s",
+                 lstmsent_last_error());
+        goto done;
+    }
+    add_row(rep, "eval outputs", rel_err(outputs, out_t->data, out_t->n), PARITY_TOL_VALUES);
+    add_row(rep, "eval h_n", rel_err(lstmsent_hidden_h(hout), hn_t->data, LBH),
+            PARITY_TOL_VALUES);
+    add_row(rep, "eval c_n", rel_err(lstmsent_hidden_c(hout), cn_t->data, LBH),
+            PARITY_TOL_VALUES);
     ok = 1;
 
 done:

@@ -47,7 +47,8 @@ typedef struct parity_report {
 } parity_report;
 
 /* Build a model from the fixture's config and weights (dropout off, training mode), run
- * forward, loss and backward on its inputs, and compare every result. 0 when the case ran
+ * forward, loss and backward on its inputs, and compare every result; then the forward
+ * again in evaluation mode (outputs and final state). 0 when the case ran
  * (rep->failures says whether it passed), -1 when it could not run (rep->error). */
 int parity_run(const char *path, parity_report *rep);
 void parity_print(FILE *out, const char *path, const parity_report *rep);

@@ -708,6 +708,63 @@ START_TEST(test_eval_mode_is_the_identity)
 }
 END_TEST
 
+START_TEST(test_eval_path_matches_training_path)
+{
+    /* Evaluation runs every layer step by step with one [x | h] product per layer above
+     * the first (lstmsent__lstm_eval), training mode layer by layer: with dropout 0 both
+     * must give the same outputs and final state, from a zero or a given state, for a
+     * batch that is not a multiple of 8 (filler rows), both poolings; and evaluation the
+     * same bits at 1 and 2 threads. H = 16 so that the packed kernel applies on AVX-512. */
+    enum { B = 13, T = 7, H = 16 };
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = H;
+    o.lstm_dropout = 0.0f;
+    o.output_dropout = 0.0f;
+    int32_t ids[B * T], lens[B];
+    for (int32_t b = 0; b < B; b++) {
+        lens[b] = 1 + b % T;
+        for (int32_t t = 0; t < T; t++)
+            ids[b * T + t] = t < lens[b] ? 1 + (b * 5 + t * 3) % (SV - 1) : 0;
+    }
+    for (int pool = 0; pool < 2; pool++) {
+        o.pooling = pool ? LSTMSENT_POOL_LAST_TOKEN : LSTMSENT_POOL_LAST_STEP;
+        lstmsent_model *m = small_model(&o);
+        for (int given = 0; given < 2; given++) {
+            lstmsent_hidden *hin, *hout;
+            ck_assert_int_eq(lstmsent_model_init_hidden(m, B, &hin), 0);
+            ck_assert_int_eq(lstmsent_model_init_hidden(m, B, &hout), 0);
+            for (int i = 0; given && i < SL * B * H; i++) {
+                lstmsent_hidden_h(hin)[i] = 0.3f * sinf(0.7f * (float)i);
+                lstmsent_hidden_c(hin)[i] = 0.5f * cosf(0.3f * (float)i);
+            }
+            float y[3][B * SO], hn[3][SL * B * H], cn[3][SL * B * H];
+            for (int run = 0; run < 3; run++) {   // training; evaluation at 1, 2 threads
+                ck_assert_int_eq(lstmsent_set_threads(run == 2 ? 2 : 1), 0);
+                lstmsent_model_set_training(m, run == 0);
+                ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens,
+                                                        given ? hin : NULL, y[run], B * SO,
+                                                        hout), 0);
+                memcpy(hn[run], lstmsent_hidden_h(hout), sizeof hn[run]);
+                memcpy(cn[run], lstmsent_hidden_c(hout), sizeof cn[run]);
+            }
+            for (int i = 0; i < B * SO; i++)
+                ck_assert_float_eq_tol(y[1][i], y[0][i], 1e-6f);
+            for (int i = 0; i < SL * B * H; i++) {
+                ck_assert_float_eq_tol(hn[1][i], hn[0][i], 1e-6f);
+                ck_assert_float_eq_tol(cn[1][i], cn[0][i], 1e-6f);
+            }
+            ck_assert(same_floats(y[1], y[2], B * SO));
+            ck_assert(same_floats(hn[1], hn[2], SL * B * H));
+            ck_assert(same_floats(cn[1], cn[2], SL * B * H));
+            lstmsent_hidden_free(hin);
+            lstmsent_hidden_free(hout);
+        }
+        lstmsent_model_free(m);
+    }
+    ck_assert_int_eq(lstmsent_set_threads(1), 0);
+}
+END_TEST
+
 START_TEST(test_same_seed_bit_identical)
 {
     /* Same seed and data: the same outputs and gradients to the bit, dropout on, over
@@ -941,6 +998,7 @@ Suite *make_suite(void)
     tcase_add_test(drop, test_dropout_kernel_statistics);
     tcase_add_test(drop, test_model_dropout_masks);
     tcase_add_test(drop, test_eval_mode_is_the_identity);
+    tcase_add_test(drop, test_eval_path_matches_training_path);
     tcase_add_test(drop, test_same_seed_bit_identical);
     suite_add_tcase(s, drop);
 
