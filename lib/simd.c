@@ -123,49 +123,6 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp_avx2(__m256 x)
     return _mm256_mul_ps(y, _mm256_castsi256_ps(n));
 }
 
-__attribute__((target("avx2,fma"))) static inline __m256 sigmoid_avx2(__m256 x)
-{
-    __m256 one = _mm256_set1_ps(1.0f);
-    return _mm256_div_ps(one, _mm256_add_ps(one, exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-}
-
-__attribute__((target("avx2,fma"))) static inline __m256 tanh_avx2(__m256 x)
-{
-    __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
-    __m256 e = exp_avx2(_mm256_mul_ps(x, _mm256_set1_ps(-2.0f)));
-    return _mm256_sub_ps(_mm256_div_ps(two, _mm256_add_ps(one, e)), one);
-}
-
-__attribute__((target("avx2,fma"))) static void cell_avx2(float *gt, const float *c_prev,
-                                                          float *c, float *tc, float *h,
-                                                          int B, int H)
-{
-    for (int b = 0; b < B; b++) {
-        float *g4 = gt + (size_t)b * 4 * H;
-        int k = 0;
-        for (; k + 8 <= H; k += 8) {
-            size_t bk = (size_t)b * H + k;
-            __m256 i = sigmoid_avx2(_mm256_loadu_ps(g4 + k));
-            __m256 f = sigmoid_avx2(_mm256_loadu_ps(g4 + H + k));
-            __m256 g = tanh_avx2(_mm256_loadu_ps(g4 + 2 * H + k));
-            __m256 o = sigmoid_avx2(_mm256_loadu_ps(g4 + 3 * H + k));
-            _mm256_storeu_ps(g4 + k, i);
-            _mm256_storeu_ps(g4 + H + k, f);
-            _mm256_storeu_ps(g4 + 2 * H + k, g);
-            _mm256_storeu_ps(g4 + 3 * H + k, o);
-            __m256 cp = c_prev != NULL ? _mm256_loadu_ps(c_prev + bk) : _mm256_setzero_ps();
-            __m256 cn = _mm256_add_ps(_mm256_mul_ps(f, cp), _mm256_mul_ps(i, g));
-            __m256 t = tanh_avx2(cn);
-            _mm256_storeu_ps(c + bk, cn);
-            if (tc != NULL)
-                _mm256_storeu_ps(tc + bk, t);
-            _mm256_storeu_ps(h + bk, _mm256_mul_ps(o, t));
-        }
-        for (; k < H; k++)
-            cell_one(g4, H, k, c_prev, c, tc, h, (size_t)b * H + k);
-    }
-}
-
 __attribute__((target("avx512f"))) static inline __m512 exp_avx512(__m512 x)
 {
     x = _mm512_min_ps(_mm512_set1_ps(88.3762626647949f), x);
@@ -184,48 +141,57 @@ __attribute__((target("avx512f"))) static inline __m512 exp_avx512(__m512 x)
     return _mm512_scalef_ps(y, fx);
 }
 
-__attribute__((target("avx512f"))) static inline __m512 sigmoid_avx512(__m512 x)
-{
-    __m512 one = _mm512_set1_ps(1.0f);
-    return _mm512_div_ps(one, _mm512_add_ps(one, exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
-}
-
-__attribute__((target("avx512f"))) static inline __m512 tanh_avx512(__m512 x)
-{
-    __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
-    __m512 e = exp_avx512(_mm512_mul_ps(x, _mm512_set1_ps(-2.0f)));
-    return _mm512_sub_ps(_mm512_div_ps(two, _mm512_add_ps(one, e)), one);
-}
-
-__attribute__((target("avx512f"))) static void cell_avx512(float *gt, const float *c_prev,
-                                                            float *c, float *tc, float *h,
-                                                            int B, int H)
-{
-    for (int b = 0; b < B; b++) {
-        float *g4 = gt + (size_t)b * 4 * H;
-        int k = 0;
-        for (; k + 16 <= H; k += 16) {
-            size_t bk = (size_t)b * H + k;
-            __m512 i = sigmoid_avx512(_mm512_loadu_ps(g4 + k));
-            __m512 f = sigmoid_avx512(_mm512_loadu_ps(g4 + H + k));
-            __m512 g = tanh_avx512(_mm512_loadu_ps(g4 + 2 * H + k));
-            __m512 o = sigmoid_avx512(_mm512_loadu_ps(g4 + 3 * H + k));
-            _mm512_storeu_ps(g4 + k, i);
-            _mm512_storeu_ps(g4 + H + k, f);
-            _mm512_storeu_ps(g4 + 2 * H + k, g);
-            _mm512_storeu_ps(g4 + 3 * H + k, o);
-            __m512 cp = c_prev != NULL ? _mm512_loadu_ps(c_prev + bk) : _mm512_setzero_ps();
-            __m512 cn = _mm512_add_ps(_mm512_mul_ps(f, cp), _mm512_mul_ps(i, g));
-            __m512 t = tanh_avx512(cn);
-            _mm512_storeu_ps(c + bk, cn);
-            if (tc != NULL)
-                _mm512_storeu_ps(tc + bk, t);
-            _mm512_storeu_ps(h + bk, _mm512_mul_ps(o, t));
-        }
-        for (; k < H; k++)
-            cell_one(g4, H, k, c_prev, c, tc, h, (size_t)b * H + k);
+/* sigmoid(x) = 1 / (1 + e^-x) and tanh(x) = 2 / (1 + e^-2x) - 1 on exp_<sfx>, and the cell
+ * of a step over those: the same code for AVX2 (W = 8) and AVX-512 (W = 16). */
+#define SIGMOID_TANH(V, pre, sfx, tgt)                                                     \
+    __attribute__((target(tgt))) static inline V sigmoid_##sfx(V x)                        \
+    {                                                                                      \
+        V one = pre##_set1_ps(1.0f);                                                       \
+        return pre##_div_ps(one, pre##_add_ps(one, exp_##sfx(pre##_sub_ps(                 \
+                                                       pre##_setzero_ps(), x))));          \
+    }                                                                                      \
+    __attribute__((target(tgt))) static inline V tanh_##sfx(V x)                           \
+    {                                                                                      \
+        V one = pre##_set1_ps(1.0f), two = pre##_set1_ps(2.0f);                            \
+        V e = exp_##sfx(pre##_mul_ps(x, pre##_set1_ps(-2.0f)));                            \
+        return pre##_sub_ps(pre##_div_ps(two, pre##_add_ps(one, e)), one);                 \
     }
-}
+
+#define CELL_KERNEL(V, W, pre, sfx, tgt)                                                   \
+    __attribute__((target(tgt))) static void cell_##sfx(float *gt, const float *c_prev,    \
+                                                        float *c, float *tc, float *h,     \
+                                                        int B, int H)                      \
+    {                                                                                      \
+        for (int b = 0; b < B; b++) {                                                      \
+            float *g4 = gt + (size_t)b * 4 * H;                                            \
+            int k = 0;                                                                     \
+            for (; k + W <= H; k += W) {                                                   \
+                size_t bk = (size_t)b * H + k;                                             \
+                V i = sigmoid_##sfx(pre##_loadu_ps(g4 + k));                               \
+                V f = sigmoid_##sfx(pre##_loadu_ps(g4 + H + k));                           \
+                V g = tanh_##sfx(pre##_loadu_ps(g4 + 2 * H + k));                          \
+                V o = sigmoid_##sfx(pre##_loadu_ps(g4 + 3 * H + k));                       \
+                pre##_storeu_ps(g4 + k, i);                                                \
+                pre##_storeu_ps(g4 + H + k, f);                                            \
+                pre##_storeu_ps(g4 + 2 * H + k, g);                                        \
+                pre##_storeu_ps(g4 + 3 * H + k, o);                                        \
+                V cp = c_prev != NULL ? pre##_loadu_ps(c_prev + bk) : pre##_setzero_ps();  \
+                V cn = pre##_add_ps(pre##_mul_ps(f, cp), pre##_mul_ps(i, g));              \
+                V t = tanh_##sfx(cn);                                                      \
+                pre##_storeu_ps(c + bk, cn);                                               \
+                if (tc != NULL)                                                            \
+                    pre##_storeu_ps(tc + bk, t);                                           \
+                pre##_storeu_ps(h + bk, pre##_mul_ps(o, t));                               \
+            }                                                                              \
+            for (; k < H; k++)                                                             \
+                cell_one(g4, H, k, c_prev, c, tc, h, (size_t)b * H + k);                   \
+        }                                                                                  \
+    }
+
+SIGMOID_TANH(__m256, _mm256, avx2, "avx2,fma")
+SIGMOID_TANH(__m512, _mm512, avx512, "avx512f")
+CELL_KERNEL(__m256, 8, _mm256, avx2, "avx2,fma")
+CELL_KERNEL(__m512, 16, _mm512, avx512, "avx512f")
 
 #endif /* LSTMSENT__X86 */
 
@@ -425,61 +391,39 @@ static void adam_scalar(float *p, const float *grad, float *m, float *v, size_t 
 }
 
 #ifdef LSTMSENT__X86
-__attribute__((target("avx2,fma"))) static void adam_avx2(float *p, const float *grad,
-                                                          float *m, float *v, size_t n,
-                                                          const lstmsent__adam_consts *k)
-{
-    const __m256 b1 = _mm256_set1_ps(k->beta1), omb1 = _mm256_set1_ps(k->one_minus_beta1);
-    const __m256 b2 = _mm256_set1_ps(k->beta2), omb2 = _mm256_set1_ps(k->one_minus_beta2);
-    const __m256 wd = _mm256_set1_ps(k->weight_decay), bc2 = _mm256_set1_ps(k->bc2_sqrt);
-    const __m256 eps = _mm256_set1_ps(k->eps), nss = _mm256_set1_ps(-k->step_size);
-    const int decay = k->weight_decay != 0.0f;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 pi = _mm256_loadu_ps(p + i);
-        __m256 g = _mm256_loadu_ps(grad + i);
-        if (decay)
-            g = _mm256_add_ps(g, _mm256_mul_ps(wd, pi));
-        __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(m + i), b1),
-                                  _mm256_mul_ps(omb1, g));
-        __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), b2),
-                                  _mm256_mul_ps(omb2, _mm256_mul_ps(g, g)));
-        _mm256_storeu_ps(m + i, mi);
-        _mm256_storeu_ps(v + i, vi);
-        __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2), eps);
-        _mm256_storeu_ps(p + i, _mm256_add_ps(pi, _mm256_mul_ps(nss, _mm256_div_ps(mi, denom))));
+/* The same float operations as adam_one, W elements at a time (AVX2: 8, AVX-512: 16). */
+#define ADAM_KERNEL(V, W, pre, sfx, tgt)                                                   \
+    __attribute__((target(tgt))) static void adam_##sfx(float *p, const float *grad,       \
+                                                        float *m, float *v, size_t n,      \
+                                                        const lstmsent__adam_consts *k)    \
+    {                                                                                      \
+        const V b1 = pre##_set1_ps(k->beta1), omb1 = pre##_set1_ps(k->one_minus_beta1);    \
+        const V b2 = pre##_set1_ps(k->beta2), omb2 = pre##_set1_ps(k->one_minus_beta2);    \
+        const V wd = pre##_set1_ps(k->weight_decay), bc2 = pre##_set1_ps(k->bc2_sqrt);     \
+        const V eps = pre##_set1_ps(k->eps), nss = pre##_set1_ps(-k->step_size);           \
+        const int decay = k->weight_decay != 0.0f;                                         \
+        size_t i = 0;                                                                      \
+        for (; i + W <= n; i += W) {                                                       \
+            V pi = pre##_loadu_ps(p + i);                                                  \
+            V g = pre##_loadu_ps(grad + i);                                                \
+            if (decay)                                                                     \
+                g = pre##_add_ps(g, pre##_mul_ps(wd, pi));                                 \
+            V mi = pre##_add_ps(pre##_mul_ps(pre##_loadu_ps(m + i), b1),                   \
+                                pre##_mul_ps(omb1, g));                                    \
+            V vi = pre##_add_ps(pre##_mul_ps(pre##_loadu_ps(v + i), b2),                   \
+                                pre##_mul_ps(omb2, pre##_mul_ps(g, g)));                   \
+            pre##_storeu_ps(m + i, mi);                                                    \
+            pre##_storeu_ps(v + i, vi);                                                    \
+            V denom = pre##_add_ps(pre##_div_ps(pre##_sqrt_ps(vi), bc2), eps);             \
+            pre##_storeu_ps(p + i,                                                         \
+                            pre##_add_ps(pi, pre##_mul_ps(nss, pre##_div_ps(mi, denom)))); \
+        }                                                                                  \
+        for (; i < n; i++)                                                                 \
+            adam_one(p, grad, m, v, i, k);                                                 \
     }
-    for (; i < n; i++)
-        adam_one(p, grad, m, v, i, k);
-}
 
-__attribute__((target("avx512f"))) static void adam_avx512(float *p, const float *grad,
-                                                            float *m, float *v, size_t n,
-                                                            const lstmsent__adam_consts *k)
-{
-    const __m512 b1 = _mm512_set1_ps(k->beta1), omb1 = _mm512_set1_ps(k->one_minus_beta1);
-    const __m512 b2 = _mm512_set1_ps(k->beta2), omb2 = _mm512_set1_ps(k->one_minus_beta2);
-    const __m512 wd = _mm512_set1_ps(k->weight_decay), bc2 = _mm512_set1_ps(k->bc2_sqrt);
-    const __m512 eps = _mm512_set1_ps(k->eps), nss = _mm512_set1_ps(-k->step_size);
-    const int decay = k->weight_decay != 0.0f;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 pi = _mm512_loadu_ps(p + i);
-        __m512 g = _mm512_loadu_ps(grad + i);
-        if (decay)
-            g = _mm512_add_ps(g, _mm512_mul_ps(wd, pi));
-        __m512 mi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(m + i), b1),
-                                  _mm512_mul_ps(omb1, g));
-        __m512 vi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), b2),
-                                  _mm512_mul_ps(omb2, _mm512_mul_ps(g, g)));
-        _mm512_storeu_ps(m + i, mi);
-        _mm512_storeu_ps(v + i, vi);
-        __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), bc2), eps);
-        _mm512_storeu_ps(p + i, _mm512_add_ps(pi, _mm512_mul_ps(nss, _mm512_div_ps(mi, denom))));
-    }
-    for (; i < n; i++)
-        adam_one(p, grad, m, v, i, k);
-}
+ADAM_KERNEL(__m256, 8, _mm256, avx2, "avx2,fma")
+ADAM_KERNEL(__m512, 16, _mm512, avx512, "avx512f")
 #endif
 
 void lstmsent__adam_update(float *p, const float *grad, float *m, float *v, size_t n,
