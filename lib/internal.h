@@ -111,6 +111,12 @@ int lstmsent__threads(void);
  * each tensor's place), and the gradient buffer of the same layout; *n gets the number of
  * floats (lstmsent_model_num_floats). Valid while the model lives. */
 float *lstmsent__model_params(lstmsent_model *m, size_t *n);
+/* Evaluation forwards share the states of common prefixes (1, the default unless
+ * LSTMSENT_SHARE_PREFIX=0) or run every row on its own (0). Not thread-safe: tests only. */
+void lstmsent__model_share_prefix(int on);
+/* The row steps the last evaluation forward ran (B rounded up to 8, times T, unless rows
+ * shared prefixes); 0 after any other forward. Tests. */
+size_t lstmsent__model_eval_row_steps(const lstmsent_model *m);
 float *lstmsent__model_grads(lstmsent_model *m, size_t *n);
 /* The gradient buffer for reading only (the optimizer). lstmsent__model_grads hands out a
  * writable buffer, so after it the model no longer assumes that only the embedding rows

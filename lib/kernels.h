@@ -87,24 +87,39 @@ typedef struct lstmsent__eval_layer {
     const float *w_ih, *w_hh;   // (G, C), (G, H)
     const float *bias;          // (G) b_ih + b_hh; unused for layer 0 (its gates come from proj)
     float *wpack;               // ((C + H) * G) scratch: [W_ih | W_hh]^T packed
-    float *xh;                  // (rows, C + H): x_t | h_{t-1}; the h half holds the incoming
-                                // h before, the last h after
-    float *c;                   // (rows, H): the incoming c before, the last c after
+    float *xh;                  // (rows, C + H): x_t | h_{t-1}, by position (see the plan)
+    float *c;                   // (rows, H): c, by position
     int C;                      // input width; 0 for layer 0
 } lstmsent__eval_layer;
+
+/* Who runs what in an evaluation forward. Rows are in positions 0 .. rows - 1 (a multiple
+ * of 8), perm[q] the batch row at position q (-1: a filler); part p (one thread) owns
+ * positions base[p] .. base[p + 1] - 1 (multiples of 8), and its blocks of 8 positions join
+ * in order: block k runs from step join[k] on (T: never), all earlier blocks of the part
+ * having joined no later. A row joining at t > 0 starts from the step t - 1 state of
+ * position src[q] (a row of the same part that ran at t - 1 and whose first t ids are the
+ * same; -1: zero). parts is at most lstmsent__threads(). */
+typedef struct lstmsent__eval_plan {
+    int parts;
+    const int32_t *base;   // (parts + 1)
+    const int32_t *perm;   // (rows)
+    const int32_t *join;   // (rows / 8)
+    const int32_t *src;    // (rows)
+} lstmsent__eval_plan;
 
 /* An evaluation forward through all L layers and T steps, keeping only what the next step
  * needs: for each step and layer, gates (rows, G) = layer 0: proj[slot[t][b]] (b_ih + b_hh
  * + x W_ih^T made per distinct id, slot (T, ids_rows)); above: bias + [x_t | h_{t-1}]
- * [W_ih | W_hh]^T as one product; then the cell. Rows past ids_rows (up to rows, a
- * multiple of 8 so the packed kernel applies) are fillers that read row 0's ids. The top
- * layer's h_t is copied to pooled (ids_rows, H) row b when t == pool_t[b]. state_zero
- * says the incoming state is zero (the t = 0 products are skipped). gates (rows, G) and
- * hbuf (rows, H) are scratch. The same arithmetic for each row whatever the split. */
-void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H, int rows,
-                         int ids_rows, int T, const float *proj, const int32_t *slot,
-                         const int32_t *pool_t, float *pooled, float *gates, float *hbuf,
-                         int state_zero);
+ * [W_ih | W_hh]^T as one product; then the cell. Each layer's xh and c are indexed by
+ * position and hold the incoming state before (zero, or the batch row's), the last state
+ * after (for the rows that ran). Fillers read row 0's ids. The top layer's h_t goes to
+ * pooled (ids_rows, H) row b when t == pool_t[b]. state_zero says the incoming state is
+ * zero (the t = 0 products are skipped). gates (rows, G) and hbuf (rows, H) are scratch.
+ * Each row's arithmetic is the same whatever the plan. */
+void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
+                         const lstmsent__eval_plan *plan, int ids_rows, int T,
+                         const float *proj, const int32_t *slot, const int32_t *pool_t,
+                         float *pooled, float *gates, float *hbuf, int state_zero);
 
 /* Backward through all T steps from dout (T, B, H), the loss's gradient with respect to
  * the layer's output h_t; the incoming state is a constant (no gradient flows into it).

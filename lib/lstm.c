@@ -174,32 +174,61 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
 }
 
 /* ---- evaluation: every layer, step by step ----------------------------------------------
- * No backward follows, so nothing of size T is kept: each part (thread) takes a block of
- * rows through all T steps, and at each step through all L layers, with every buffer it
- * touches (the gates of its rows, each layer's [x_t | h_{t-1}] and c) small enough to stay
- * in cache. A layer above the first gets its gates from ONE product per step,
+ * No backward follows, so nothing of size T is kept: each part (thread) takes its rows
+ * through all T steps, and at each step through all L layers, with every buffer it touches
+ * (the gates of its rows, each layer's [x_t | h_{t-1}] and c) small enough to stay in
+ * cache. A layer above the first gets its gates from ONE product per step,
  * [x_t | h_{t-1}] (R, C + H) times [W_ih | W_hh]^T packed as (C + H, G), instead of a
- * (T, B, G) buffer of input projections written by one product and read back by another. */
+ * (T, B, G) buffer of input projections written by one product and read back by another.
+ * The plan (kernels.h) lets a block of rows join at a later step, from other rows' states. */
 typedef struct eval_job {
     const lstmsent__eval_layer *layers;
+    const lstmsent__eval_plan *plan;
     const float *proj;
     const int32_t *slot, *pool_t;
     float *gates, *hbuf, *pooled;
-    int L, H, rows, ids_rows, T, state_zero, packed;
+    int L, H, ids_rows, T, state_zero, packed;
 } eval_job;
+
+/* Row q (a position of the plan) takes row `from`'s state in every layer: h and c. */
+static void take_state(const eval_job *j, int q, int from)
+{
+    const size_t row = (size_t)j->H * sizeof(float);
+    for (int l = 0; l < j->L; l++) {
+        const lstmsent__eval_layer *y = &j->layers[l];
+        const size_t K = (size_t)y->C + j->H;
+        float *h = y->xh + (size_t)q * K + y->C, *c = y->c + (size_t)q * j->H;
+        if (from < 0) {
+            memset(h, 0, row);
+            memset(c, 0, row);
+        } else {
+            memcpy(h, y->xh + (size_t)from * K + y->C, row);
+            memcpy(c, y->c + (size_t)from * j->H, row);
+        }
+    }
+}
 
 static void eval_rows(void *ctx, int part, int parts)
 {
+    (void)parts;
     const eval_job *j = ctx;
+    const lstmsent__eval_plan *pl = j->plan;
     const int H = j->H, G = 4 * H, L = j->L;
-    int per = ((j->rows + 7) / 8 + parts - 1) / parts * 8;
-    int r0 = part * per < j->rows ? part * per : j->rows;
-    int r1 = r0 + per < j->rows ? r0 + per : j->rows;
+    const int r0 = pl->base[part], r1 = pl->base[part + 1];
     if (r1 <= r0)
         return;
-    const int R = r1 - r0;
     float *g = j->gates + (size_t)r0 * G, *hb = j->hbuf + (size_t)r0 * H;
+    int R = 0;   // rows running: r0 .. r0 + R
     for (int t = 0; t < j->T; t++) {
+        /* Blocks joining now take their sources' states of step t - 1 (not yet advanced);
+         * at t = 0 every row starts from its incoming state, already in place. */
+        while (r0 + R < r1 && pl->join[(r0 + R) / 8] <= t) {
+            for (int q = r0 + R; t > 0 && q < r0 + R + 8; q++)
+                take_state(j, q, pl->src[q]);
+            R += 8;
+        }
+        if (R == 0)
+            continue;
         const int fresh = t == 0 && j->state_zero;   // h_{t-1} = c_{t-1} = 0
         for (int l = 0; l < L; l++) {
             const lstmsent__eval_layer *y = &j->layers[l];
@@ -208,8 +237,9 @@ static void eval_rows(void *ctx, int part, int parts)
             if (l == 0) {
                 /* Layer 0's input projection and biases, made once per distinct id. */
                 for (int r = 0; r < R; r++) {
-                    int b = r0 + r < j->ids_rows ? r0 + r : 0;   // filler rows: row 0's ids
-                    memcpy(g + (size_t)r * G, j->proj + (size_t)j->slot[(size_t)t * j->ids_rows + b] * G,
+                    int b = pl->perm[r0 + r] >= 0 ? pl->perm[r0 + r] : 0;   // fillers: row 0's
+                    memcpy(g + (size_t)r * G,
+                           j->proj + (size_t)j->slot[(size_t)t * j->ids_rows + b] * G,
                            (size_t)G * sizeof(float));
                 }
             } else {
@@ -220,7 +250,7 @@ static void eval_rows(void *ctx, int part, int parts)
                 if (C > 0 || !fresh)
                     lstmsent__gemm_panels(R, G, K, xh, K, y->wpack, 1, g, G);
             } else {
-                if (C > 0 || !fresh)
+                if (C > 0)
                     lstmsent__gemm(0, 1, R, G, C, 1.0f, xh, K, y->w_ih, C, 1.0f, g, G);
                 if (!fresh)
                     lstmsent__gemm(0, 1, R, G, H, 1.0f, xh + C, K, y->w_hh, H, 1.0f, g, G);
@@ -230,26 +260,27 @@ static void eval_rows(void *ctx, int part, int parts)
             const lstmsent__eval_layer *up = l + 1 < L ? &j->layers[l + 1] : NULL;
             for (int r = 0; r < R; r++) {
                 const float *hr = hb + (size_t)r * H;
+                int b = pl->perm[r0 + r];
                 memcpy(xh + (size_t)r * K + C, hr, (size_t)H * sizeof(float));
                 if (up != NULL)
                     memcpy(up->xh + (size_t)(r0 + r) * (up->C + H), hr, (size_t)H * sizeof(float));
-                else if (r0 + r < j->ids_rows && j->pool_t[r0 + r] == t)
-                    memcpy(j->pooled + (size_t)(r0 + r) * H, hr, (size_t)H * sizeof(float));
+                else if (b >= 0 && j->pool_t[b] == t)
+                    memcpy(j->pooled + (size_t)b * H, hr, (size_t)H * sizeof(float));
             }
         }
     }
 }
 
-void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H, int rows,
-                         int ids_rows, int T, const float *proj, const int32_t *slot,
-                         const int32_t *pool_t, float *pooled, float *gates, float *hbuf,
-                         int state_zero)
+void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
+                         const lstmsent__eval_plan *plan, int ids_rows, int T,
+                         const float *proj, const int32_t *slot, const int32_t *pool_t,
+                         float *pooled, float *gates, float *hbuf, int state_zero)
 {
     const int G = 4 * H;
     eval_job job = {
-        .layers = layers, .proj = proj, .slot = slot, .pool_t = pool_t, .gates = gates,
-        .hbuf = hbuf, .pooled = pooled, .L = L, .H = H, .rows = rows, .ids_rows = ids_rows,
-        .T = T, .state_zero = state_zero, .packed = lstmsent__gemm_panels_ok(rows, G),
+        .layers = layers, .plan = plan, .proj = proj, .slot = slot, .pool_t = pool_t,
+        .gates = gates, .hbuf = hbuf, .pooled = pooled, .L = L, .H = H, .ids_rows = ids_rows,
+        .T = T, .state_zero = state_zero, .packed = lstmsent__gemm_panels_ok(8, G),
     };
     if (job.packed) {
         for (int l = 0; l < L; l++) {
@@ -260,8 +291,5 @@ void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H, int r
             lstmsent__gemm_pack_panels_rows(y->wpack, K, y->C, 1, H, G, y->w_hh, H);
         }
     }
-    int parts = job.packed ? lstmsent__threads() : 1;
-    if (parts > rows / 8)
-        parts = rows / 8 > 0 ? rows / 8 : 1;
-    lstmsent__parallel(eval_rows, &job, parts);
+    lstmsent__parallel(eval_rows, &job, plan->parts);
 }

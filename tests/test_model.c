@@ -765,6 +765,61 @@ START_TEST(test_eval_path_matches_training_path)
 }
 END_TEST
 
+START_TEST(test_shared_prefixes_give_the_same_bits)
+{
+    /* Evaluation from a zero state runs each row only from where it differs from the
+     * row before it in sorted order (model.c, plan_eval): outputs and final state must be
+     * bit for bit those of every row run on its own, with many shared prefixes, repeated
+     * rows, rows differing only in the last step, batches that are not multiples of 8, and
+     * 1 or 2 threads. */
+    enum { T = 9, H = 16 };
+    static const int32_t batches[] = {1, 7, 37, 64};
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = H;
+    lstmsent_model *m = small_model(&o);
+    lstmsent_model_set_training(m, 0);
+    for (size_t bi = 0; bi < sizeof batches / sizeof *batches; bi++) {
+        const int32_t B = batches[bi];
+        int32_t ids[64 * T];
+        for (int32_t b = 0; b < B; b++) {
+            int32_t len = 1 + (b * 7) % T;
+            for (int32_t t = 0; t < T; t++)   // a few words only: long shared prefixes
+                ids[b * T + t] = t < len ? 1 + ((b / 3) * (t + 1) + t) % 4 : 0;
+        }
+        memcpy(ids + (B - 1) * T, ids, T * sizeof *ids);   // row B-1 repeats row 0
+        if (B > 2)
+            ids[1 * T + T - 1] = 7;   // row 1 differs from its look-alikes at the last step
+        for (int threads = 1; threads <= 2; threads++) {
+            ck_assert_int_eq(lstmsent_set_threads(threads), 0);
+            float y[2][64 * SO], hn[2][SL * 64 * H], cn[2][SL * 64 * H];
+            size_t steps[2];
+            for (int share = 0; share < 2; share++) {
+                lstmsent__model_share_prefix(share);
+                lstmsent_hidden *h;
+                ck_assert_int_eq(lstmsent_model_init_hidden(m, B, &h), 0);
+                ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, NULL, NULL, y[share],
+                                                        (size_t)B * SO, h), 0);
+                steps[share] = lstmsent__model_eval_row_steps(m);
+                memcpy(hn[share], lstmsent_hidden_h(h), sizeof(float) * SL * B * H);
+                memcpy(cn[share], lstmsent_hidden_c(h), sizeof(float) * SL * B * H);
+                lstmsent_hidden_free(h);
+            }
+            /* Without sharing every row runs every step; with it the larger batches
+             * skip at least a quarter of the row steps (this data has few distinct rows). */
+            ck_assert_uint_eq(steps[0], (size_t)(B + 7) / 8 * 8 * T);
+            if (B >= 37)
+                ck_assert_uint_lt(4 * steps[1], 3 * steps[0]);
+            ck_assert(same_floats(y[0], y[1], (size_t)B * SO));
+            ck_assert(same_floats(hn[0], hn[1], (size_t)SL * B * H));
+            ck_assert(same_floats(cn[0], cn[1], (size_t)SL * B * H));
+        }
+    }
+    lstmsent__model_share_prefix(1);
+    ck_assert_int_eq(lstmsent_set_threads(1), 0);
+    lstmsent_model_free(m);
+}
+END_TEST
+
 START_TEST(test_same_seed_bit_identical)
 {
     /* Same seed and data: the same outputs and gradients to the bit, dropout on, over
@@ -999,6 +1054,7 @@ Suite *make_suite(void)
     tcase_add_test(drop, test_model_dropout_masks);
     tcase_add_test(drop, test_eval_mode_is_the_identity);
     tcase_add_test(drop, test_eval_path_matches_training_path);
+    tcase_add_test(drop, test_shared_prefixes_give_the_same_bits);
     tcase_add_test(drop, test_same_seed_bit_identical);
     suite_add_tcase(s, drop);
 

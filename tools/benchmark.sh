@@ -11,8 +11,9 @@
 # STEPS (30), WARMUP (5), TUTORIAL=1 to also time examples/tutorial's 200-epoch loop
 # (or TUTORIAL_FROM=PREFIX: take PREFIX.out and PREFIX.time of an earlier
 # `/usr/bin/time -v build/examples/tutorial` run, labelled as such in the page),
-# TORCH_LOOP=CSV (the metrics file of a finished examples/tutorial_pytorch.py run, whose
-# summary row holds its wall time; its /usr/bin/time -v log, if any, beside it as .log).
+# TORCH_LOOP=CSV[,CSV...] (the metrics files of finished examples/tutorial_pytorch.py runs,
+# whose summary rows hold their wall times; a /usr/bin/time -v log, if any, beside each as
+# .log), TORCH_LOOP_NOTE (one sentence on how those runs were made, printed with them).
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -66,5 +67,6 @@ elif [ "${TUTORIAL:-0}" = 1 ]; then
 fi
 
 "$py" "$src/tools/benchmark_report.py" --raw "$raw" --out "$out" \
-    --command "tools/benchmark.sh $*" --torch-loop "${TORCH_LOOP:-}"
+    --command "tools/benchmark.sh $*" --torch-loop "${TORCH_LOOP:-}" \
+    --torch-loop-note "${TORCH_LOOP_NOTE:-}"
 echo "wrote $out" >&2

@@ -61,7 +61,8 @@ def main():
     ap.add_argument("--raw", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="tools/benchmark.sh")
-    ap.add_argument("--torch-loop", default="")
+    ap.add_argument("--torch-loop", default="", help="comma-separated metrics CSVs")
+    ap.add_argument("--torch-loop-note", default="", help="how those runs were made")
     a = ap.parse_args()
     rows = load(a.raw)
     envs = [("asis", "as is (OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s)" % (
@@ -270,21 +271,39 @@ def main():
             c_loop += "; not timed in this run but taken from an earlier one, %s" % open(src).read().strip()
     w("- liblstmsent, `build/examples/tutorial` (environment as is): %s" % c_loop)
     t_loop = "not available (no finished fidelity run given as TORCH_LOOP)"
-    if a.torch_loop and os.path.exists(a.torch_loop):
-        for line in open(a.torch_loop):
+    walls = []
+    runs = []
+    for path in [p for p in a.torch_loop.split(",") if p]:
+        if not os.path.exists(path):
+            runs.append("`%s` is missing" % path)
+            continue
+        one = None
+        for line in open(path):
             if line.startswith("summary,"):
                 f = line.strip().split(",")
-                t_loop = "%s s for %s epochs (from `%s`)" % (f[4], f[1], a.torch_loop)
-        if t_loop.startswith("not available"):
-            last = [l for l in open(a.torch_loop) if l.startswith("epoch,")]
-            t_loop = "the run in `%s` has no summary row (unfinished%s)" % (
-                a.torch_loop, ", last epoch " + last[-1].split(",")[1] if last else "")
-        log = os.path.splitext(a.torch_loop)[0] + ".log"
+                one = "%s s for %s epochs (`%s`" % (f[4], f[1], path)
+                walls.append(float(f[4]))
+        if one is None:
+            last = [l for l in open(path) if l.startswith("epoch,")]
+            one = "the run in `%s` has no summary row (unfinished%s" % (
+                path, ", last epoch " + last[-1].split(",")[1] if last else "")
+        log = os.path.splitext(path)[0] + ".log"
         if os.path.exists(log):
             rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(log).read())
             if rss:
-                t_loop += ", peak RSS %.0f MB" % (int(rss.group(1)) / 1024)
-    w("- PyTorch, `examples/tutorial_pytorch.py` (the fidelity run): %s" % t_loop)
+                one += ", peak RSS %.0f MB" % (int(rss.group(1)) / 1024)
+        runs.append(one + ")")
+    if runs:
+        t_loop = "; ".join(runs)
+        if len(walls) > 1:
+            t_loop += "; mean %.0f s" % (sum(walls) / len(walls))
+    if a.torch_loop_note:
+        t_loop += ". " + a.torch_loop_note
+    w("- PyTorch, `examples/tutorial_pytorch.py` (the fidelity runs): %s" % t_loop)
+    c_wall = re.search(r"^([0-9.]+) s for", c_loop)
+    if walls and c_wall:
+        w("- PyTorch's mean over liblstmsent's: **%.1fx** (the two were not timed side by side;"
+          " see the conditions above)" % (sum(walls) / len(walls) / float(c_wall.group(1))))
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L) + "\n")
