@@ -738,9 +738,10 @@ static int all_zero(const float *x, size_t n)
  * so far; a row equal to the one before it does not run at all and copies the results.
  * Rows go in blocks of 8 (the packed kernel's), ordered by that step; a block joins at
  * its earliest row's step, its other rows running a few steps they could have skipped (the
- * same arithmetic). The sharing is exact: each row gets the bits it would get alone. On
- * dev.tsv (phrases that are parts of the same sentences) in batches of 256 it skips about
- * 9% of the row steps. Only for last-step pooling; LSTMSENT_SHARE_PREFIX=0 turns it off. */
+ * same arithmetic). The sharing is exact: each row gets the bits it would get alone, which
+ * holds where the packed kernel runs (AVX-512), so only there. On dev.tsv (phrases that
+ * are parts of the same sentences) in batches of 256 it skips about 9% of the row steps.
+ * Only for last-step pooling; LSTMSENT_SHARE_PREFIX=0 turns it off. */
 
 static int share_policy = -1;
 
@@ -791,17 +792,16 @@ static void sort_rows(int32_t *v, int32_t *tmp, int32_t n, const int32_t *ids, i
     }
 }
 
-/* The plan of an evaluation forward (lstmsent__eval_plan) in ints (plan_ints of them);
- * share: with shared prefixes, else every row from step 0 in batch order. pos (B) gets
- * each batch row's position. */
-static void plan_eval(activations *a, int32_t *ints, int share, lstmsent__eval_plan *pl,
-                      int32_t **pos_out)
+/* The plan of an evaluation forward (lstmsent__eval_plan) in ints (plan_ints of them),
+ * over at most `parts` threads; share: with shared prefixes, else every row from step 0 in
+ * batch order. pos (B) gets each batch row's position. */
+static void plan_eval(activations *a, int32_t *ints, int parts, int share,
+                      lstmsent__eval_plan *pl, int32_t **pos_out)
 {
     const int32_t B = a->B, T = a->T, B8 = (int32_t)(((size_t)B + 7) / 8 * 8), nb = B8 / 8;
     int32_t *perm = ints, *pos = perm + B8, *src = pos + B8, *order = src + B8;
     int32_t *lcp = order + B8, *tmp = lcp + B8, *at = tmp + B8, *join = at + B8;
     int32_t *base = join + nb, *count = base + MAX_PARTS + 1;
-    int parts = lstmsent__threads();
     parts = parts > MAX_PARTS ? MAX_PARTS : parts;
     parts = parts > nb ? nb : parts;
     const int32_t per = (nb + parts - 1) / parts * 8;
@@ -886,9 +886,13 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
                      all_zero(hidden_in->c + (size_t)l * BH, BH);
     lstmsent__eval_plan plan;
     int32_t *pos;
-    plan_eval(a, a->slot + (size_t)B * T,
-              state_zero && o->pooling == LSTMSENT_POOL_LAST_STEP && share_prefix(), &plan,
-              &pos);
+    /* Sharing, and a split over threads, only where each row's arithmetic cannot depend on
+     * the other rows of a product: the packed kernel's (a BLAS may sum a row differently
+     * for another number of rows). */
+    const int packed = lstmsent__gemm_panels_ok(8, G);
+    plan_eval(a, a->slot + (size_t)B * T, packed ? lstmsent__threads() : 1,
+              packed && state_zero && o->pooling == LSTMSENT_POOL_LAST_STEP && share_prefix(),
+              &plan, &pos);
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
         const lstm_view *w = &m->p.lstm[l];

@@ -49,6 +49,13 @@ for envname in asis unset; do
             --steps "$steps" --warmup "$warmup" --parts \
             --train "$src/data/train.tsv" --dev "$src/data/dev.tsv" \
             | sed "s/^{/{\"env\": \"$envname\", /" >>"$raw/results.jsonl"
+        echo "== $envname, $th thread(s): liblstmsent inference, no shared prefixes" >&2
+        run $envname env LSTMSENT_SHARE_PREFIX=0 "$build/tools/bench_step" --threads $th \
+            --shapes 32x30 --steps 1 --warmup 1 --no-sgemm \
+            --train "$src/data/train.tsv" --dev "$src/data/dev.tsv" \
+            | grep '"what": "inference"' \
+            | sed -e 's/"what": "inference"/"what": "inference_unshared"/' \
+                  -e "s/^{/{\"env\": \"$envname\", /" >>"$raw/results.jsonl"
         echo "== $envname, $th thread(s): PyTorch" >&2
         (cd "$src" && run $envname "$py" tools/bench_torch.py --threads $th --shapes "$torch_shapes" \
             --steps "$steps" --warmup "$warmup") \

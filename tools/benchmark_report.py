@@ -42,8 +42,8 @@ def best_step(rows, env, impl, b, t):
     return min(c, key=lambda r: r["median_ms"]) if c else None
 
 
-def best_inf(rows, env, impl):
-    c = pick(rows, env=env, impl=impl, what="inference")
+def best_inf(rows, env, impl, what="inference"):
+    c = pick(rows, env=env, impl=impl, what=what)
     return max(c, key=lambda r: r["phrases_per_s"]) if c else None
 
 
@@ -120,7 +120,9 @@ def main():
       "(zero_grad, forward, loss, backward, clip_grad_norm at 5, Adam lr 0.01 over every "
       "parameter), the median of %s steps after warm-up; each side at 1 and 2 threads, "
       "the better one reported (threads in brackets). Inference: evaluation-mode forwards "
-      "of batch 256 over all of dev.tsv (T = 30), phrases per second. Peak RSS: getrusage "
+      "of batch 256 over all of dev.tsv (T = 30), phrases per second, from a zero state "
+      "each batch; liblstmsent's rows share the states of common id prefixes (exact to "
+      "the bit, docs/model.md), and the page also gives its rate without that. Peak RSS: getrusage "
       "after the B=32, T=30 steps. sgemm: the best 2048^3 `cblas_sgemm` in the C process, "
       "same thread count and environment." % next(
           (r["steps"] for r in rows if r["what"] == "step"), "?"))
@@ -142,7 +144,8 @@ def main():
             s = pick(rows, env=env, what="sgemm", threads=c["threads"])
             sg = s[0]["gflops"] if s else None
         sg_all = max((r["gflops"] for r in pick(rows, env=env, what="sgemm")), default=None)
-        cells[env] = dict(c=c, t=t, ci=ci, ti=ti, sg=sg, sg_all=sg_all)
+        cu = best_inf(rows, env, "liblstmsent", "inference_unshared")
+        cells[env] = dict(c=c, t=t, ci=ci, ti=ti, cu=cu, sg=sg, sg_all=sg_all)
 
     def row(label, f):
         w("| %s | %s |" % (label, " | ".join(f(cells[e]) for e, _ in envs)))
@@ -156,6 +159,8 @@ def main():
     row("liblstmsent inference, phrases/s", lambda d: "%s (%d thr)" % (fmt(d["ci"]["phrases_per_s"], ".0f"), d["ci"]["threads"]) if d["ci"] else "n/a")
     row("PyTorch inference, phrases/s", lambda d: "%s (%d thr)" % (fmt(d["ti"]["phrases_per_s"], ".0f"), d["ti"]["threads"]) if d["ti"] else "n/a")
     row("**inference speed-up**", lambda d: "**%.1fx**" % (d["ci"]["phrases_per_s"] / d["ti"]["phrases_per_s"]) if d["ci"] and d["ti"] else "n/a")
+    row("liblstmsent inference without shared prefixes (LSTMSENT_SHARE_PREFIX=0), phrases/s", lambda d: "%s (%d thr)" % (fmt(d["cu"]["phrases_per_s"], ".0f"), d["cu"]["threads"]) if d["cu"] else "n/a")
+    row("inference speed-up without shared prefixes", lambda d: "%.1fx" % (d["cu"]["phrases_per_s"] / d["ti"]["phrases_per_s"]) if d["cu"] and d["ti"] else "n/a")
     row("liblstmsent peak RSS training, MB (1 / 2 thr)", lambda d: "%s / %s" % (
         fmt(first_step_rss(rows, env_of(d), "liblstmsent", 1)), fmt(first_step_rss(rows, env_of(d), "liblstmsent", 2))))
     row("PyTorch peak RSS training, MB (1 / 2 thr)", lambda d: "%s / %s" % (
