@@ -30,7 +30,7 @@ trap 'rm -rf "$raw"' EXIT
 printf '%s\n' "${OPENBLAS_CORETYPE-(unset)}" >"$raw/coretype"
 printf '%s\n' "${OPENBLAS_L2_SIZE-(unset)}" >"$raw/l2size"
 cut -d' ' -f1-3 /proc/loadavg >"$raw/load_start"
-pgrep -f 'python3 examples/tutorial_pytorch' | wc -l >"$raw/busy_start"
+pgrep -f '[p]ython3 examples/tutorial_pytorch' | wc -l >"$raw/busy_start"
 
 run() {   # run ENVNAME CMD...: as is, or with both OPENBLAS_ variables unset
     name=$1

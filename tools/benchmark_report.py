@@ -97,7 +97,7 @@ def main():
         return open(p).read().strip() if os.path.exists(p) else "n/a"
     w("| load average at the start / end | %s / %s |" % (raw_text("load_start"),
                                                          sh("cut -d' ' -f1-3 /proc/loadavg")))
-    busy = (raw_text("busy_start"), sh("pgrep -f 'python3 examples/tutorial_pytorch' | wc -l"))
+    busy = (raw_text("busy_start"), sh("pgrep -f '[p]ython3 examples/tutorial_pytorch' | wc -l"))
     w("| other jobs | %s |" % ("PyTorch fidelity runs (examples/tutorial_pytorch.py) were "
                                  "running: %s at the start, %s at the end; timings are noisy"
                                  % busy if busy != ("0", "0") else
