@@ -65,6 +65,9 @@ void lstmsent__softmax_xent_backward(float *dlogits, const float *probs,
 
 /* ---- lstm.c -------------------------------------------------------------------------- */
 
+/* Whether x (n) is all zeros (a zero incoming state: the t = 0 products are skipped). */
+int lstmsent__all_zero(const float *x, size_t n);
+
 /* One LSTM layer over all T steps, PyTorch's equations:
  *   (i, f, g, o) = (sig, sig, tanh, sig)(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
  *   c_t = f c_{t-1} + i g,   h_t = o tanh(c_t)

@@ -10,7 +10,7 @@
 
 #include "kernels.h"
 
-static int all_zero(const float *x, size_t n)
+int lstmsent__all_zero(const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (x[i] != 0.0f)
@@ -126,7 +126,7 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, f
     time_job job = {
         .gates = gates, .hs = hs, .cs = cs, .tanh_c = tanh_c, .wpack = wpack, .w_hh = w_hh,
         .B = B, .T = T, .H = H,
-        .h0_zero = all_zero(hs, BH), .c0_zero = all_zero(cs, BH),
+        .h0_zero = lstmsent__all_zero(hs, BH), .c0_zero = lstmsent__all_zero(cs, BH),
         .packed = lstmsent__gemm_panels_ok(B, G),
     };
     if (job.packed)

@@ -721,14 +721,6 @@ static lstmsent_status check_forward(const lstmsent_model *m, const int32_t *ids
 static lstmsent_status finish_forward(lstmsent_model *m, activations *a, lstmsent__rng *rng,
                                       float *outputs);
 
-static int all_zero(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != 0.0f)
-            return 0;
-    return 1;
-}
-
 /* ---- evaluation: shared prefixes ------------------------------------------------------
  * In evaluation from a zero state, a row's states at steps 0 .. k-1 depend only on its
  * first k ids: rows that begin with the same k ids have the same states for k steps, in
@@ -882,8 +874,9 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
     const size_t BH = (size_t)B * H, row = (size_t)H * sizeof(float);
     int state_zero = 1;
     for (int32_t l = 0; hidden_in != NULL && l < L; l++)
-        state_zero = state_zero && all_zero(hidden_in->h + (size_t)l * BH, BH) &&
-                     all_zero(hidden_in->c + (size_t)l * BH, BH);
+        state_zero = state_zero &&
+                     lstmsent__all_zero(hidden_in->h + (size_t)l * BH, BH) &&
+                     lstmsent__all_zero(hidden_in->c + (size_t)l * BH, BH);
     lstmsent__eval_plan plan;
     int32_t *pos;
     /* Sharing, and a split over threads, only where each row's arithmetic cannot depend on
@@ -1043,8 +1036,8 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
                 memcpy(la->gates + r * G, a->proj + (size_t)a->slot[r] * G,
                        (size_t)G * sizeof(float));
         }
-        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, a->wpack, inp, w->w_ih, w->w_hh,
-                               w->b_ih, w->b_hh, B, T, l == 0 ? E : H, H);
+        lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, a->wpack, inp, w->w_ih,
+                               w->w_hh, w->b_ih, w->b_hh, B, T, l == 0 ? E : H, H);
         inp = la->hs + BH;   // (T, B, H) the layer's output
         if (l < L - 1 && a->dropout_on && o->lstm_dropout > 0.0f) {
             lstmsent__dropout_forward(la->drop, la->mask, inp, o->lstm_dropout,

@@ -102,22 +102,26 @@ static void cell_scalar(float *gt, const float *c_prev, float *c, float *tc, flo
 #ifdef LSTMSENT__X86
 
 /* exp(x) for x in [-87.3, 88.4] (clamped outside; NaN stays NaN): x = n ln2 + r with
- * |r| <= ln2/2 (ln2 in two parts), e^r by Cephes' degree-6 polynomial, then times 2^n. */
+ * |r| <= ln2/2 (ln2 in two parts), e^r by Cephes' degree-6 polynomial, then times 2^n.
+ * EXP_POLY sets fx = n and y = e^r; the two levels differ only in rounding and 2^n. */
+#define EXP_POLY(V, pre, round)                                                            \
+    x = pre##_min_ps(pre##_set1_ps(88.3762626647949f), x);                                 \
+    x = pre##_max_ps(pre##_set1_ps(-87.3365447504f), x);                                   \
+    V fx = round(pre##_mul_ps(x, pre##_set1_ps(1.44269504088896341f)),                     \
+                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);                           \
+    V r = pre##_fnmadd_ps(fx, pre##_set1_ps(0.693359375f), x);                             \
+    r = pre##_fnmadd_ps(fx, pre##_set1_ps(-2.12194440e-4f), r);                            \
+    V y = pre##_set1_ps(1.9875691500E-4f);                                                 \
+    y = pre##_fmadd_ps(y, r, pre##_set1_ps(1.3981999507E-3f));                             \
+    y = pre##_fmadd_ps(y, r, pre##_set1_ps(8.3334519073E-3f));                             \
+    y = pre##_fmadd_ps(y, r, pre##_set1_ps(4.1665795894E-2f));                             \
+    y = pre##_fmadd_ps(y, r, pre##_set1_ps(1.6666665459E-1f));                             \
+    y = pre##_fmadd_ps(y, r, pre##_set1_ps(5.0000001201E-1f));                             \
+    y = pre##_fmadd_ps(y, pre##_mul_ps(r, r), pre##_add_ps(r, pre##_set1_ps(1.0f)));
+
 __attribute__((target("avx2,fma"))) static inline __m256 exp_avx2(__m256 x)
 {
-    x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
-    x = _mm256_max_ps(_mm256_set1_ps(-87.3365447504f), x);
-    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507E-3f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894E-2f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459E-1f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201E-1f));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    EXP_POLY(__m256, _mm256, _mm256_round_ps)
     __m256i n = _mm256_cvtps_epi32(fx);
     n = _mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(n));
@@ -125,19 +129,7 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp_avx2(__m256 x)
 
 __attribute__((target("avx512f"))) static inline __m512 exp_avx512(__m512 x)
 {
-    x = _mm512_min_ps(_mm512_set1_ps(88.3762626647949f), x);
-    x = _mm512_max_ps(_mm512_set1_ps(-87.3365447504f), x);
-    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 y = _mm512_set1_ps(1.9875691500E-4f);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507E-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073E-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894E-2f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459E-1f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201E-1f));
-    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    EXP_POLY(__m512, _mm512, _mm512_roundscale_ps)
     return _mm512_scalef_ps(y, fx);
 }
 
