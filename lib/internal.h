@@ -129,9 +129,13 @@ uint64_t lstmsent__model_id(const lstmsent_model *m);
  * generator restarts from its state at this call), so finite differences see fixed masks. */
 void lstmsent__model_freeze_dropout(lstmsent_model *m, int on);
 /* Tests: the dropout mask (0 or 1/(1-p) per element) of the last forward: which = 0..L-2
- * the output of LSTM layer `which`, (T, B, H); which = L-1 the output dropout, (B, H).
- * NULL when that dropout did not run (evaluation mode, p = 0, no forward). */
+ * the output of LSTM layer `which`, (N, H) by packed row (lstmsent__model_packed_row);
+ * which = L-1 the output dropout, (B, H). NULL when that dropout did not run (evaluation
+ * mode, p = 0, no forward). */
 const float *lstmsent__model_dropout_mask(const lstmsent_model *m, int32_t which, size_t *n);
+/* Tests: the packed row of batch row b at step t in the last training forward (t * B + b
+ * with last-step pooling), or -1 when that step did not run for that row. */
+int64_t lstmsent__model_packed_row(const lstmsent_model *m, int32_t t, int32_t b);
 
 /* ---- checkpoint accessors (model.c, optim.c, dataset.c) ----------------------------------
  * The state a checkpoint saves and restores beyond the parameters. None checks its
