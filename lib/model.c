@@ -84,6 +84,7 @@ typedef struct activations {
     int32_t *ids;          // (B, T) a copy of the forward's ids
     int32_t *pool_t;       // (B) the step pooled for each row
     int32_t U;             // distinct ids in the batch
+    int32_t U8;            // the rows of the per-id products: U, or U rounded up to 8
     int32_t *uniq;         // (U) the distinct ids, in order of first appearance in (t, b)
     int32_t *slot;         // (T, B) each position's index into uniq
     float *x0;             // (U, E) the embedding rows of the distinct ids
@@ -585,8 +586,8 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     const int32_t L = o->num_layers;
     a->B = B;
     a->T = T;
-    a->x0 = carve(cv, Ts, Bs, E);
-    a->proj = carve(cv, Ts, Bs, G);
+    a->x0 = carve(cv, Ts * Bs + 8, E, 1);     // U rounded up to 8 (see forward)
+    a->proj = carve(cv, Ts * Bs + 8, G, 1);
     a->eval_gates = training ? NULL : carve(cv, B8, G, 1);
     a->eval_h = training ? NULL : carve(cv, B8, H, 1);
     for (int32_t l = 0; l < L; l++) {
@@ -616,7 +617,7 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->dgates = training ? carve(cv, Ts, Bs, G) : NULL;
     a->dh_a = training ? carve(cv, Ts, Bs, H) : NULL;
     a->dh_b = training ? carve(cv, Ts, Bs, H) : NULL;
-    a->dx0 = training ? carve(cv, Ts, Bs, E) : NULL;
+    a->dx0 = training ? carve(cv, Ts * Bs + 8, E, 1) : NULL;
     a->dh_next = carve(cv, Bs, H, 1);
     a->dc_next = carve(cv, Bs, H, 1);
     a->wpack = training ? carve(cv, G, H, 1) : NULL;
@@ -1216,17 +1217,23 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
     for (int32_t u = 0; u < U; u++)
         m->emb_slot[a->uniq[u]] = -1;
     a->U = U;
+    /* With last-token pooling the products over the distinct ids run on U rounded up to 8
+     * rows (zero rows after the real ones), a shape the panel kernel takes; the tutorial's
+     * last-step path keeps the arithmetic its Adam parity was measured with. */
+    const int32_t U8 = o->pooling == LSTMSENT_POOL_LAST_TOKEN ? (U + 7) / 8 * 8 : U;
+    a->U8 = U8;
     for (int32_t u = 0; u < U; u++)
         memcpy(a->x0 + (size_t)u * E, m->p.embedding + (size_t)a->uniq[u] * E,
                (size_t)E * sizeof(float));
+    memset(a->x0 + (size_t)U * E, 0, (size_t)(U8 - U) * E * sizeof(float));
     {
         const lstm_view *w = &m->p.lstm[0];
-        for (int32_t u = 0; u < U; u++) {
+        for (int32_t u = 0; u < U8; u++) {
             float *row = a->proj + (size_t)u * G;
             for (int32_t j = 0; j < G; j++)
                 row[j] = w->b_ih[j] + w->b_hh[j];
         }
-        lstmsent__gemm(0, 1, U, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
+        lstmsent__gemm(0, 1, U8, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
     }
 
     if (!m->training) {
@@ -1414,9 +1421,9 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
 
     /* Layer 0's input side per distinct id: D (U, G) sums the gates' gradient over the
      * packed rows of each id; dW_ih += D^T x0, and the embedding rows get D W_ih. */
-    const int32_t G = 4 * H, U = a->U;
-    float *D = a->proj;   // (U, G): the forward's projection is no longer needed
-    memset(D, 0, (size_t)U * G * sizeof(float));
+    const int32_t G = 4 * H, U = a->U, U8 = a->U8;
+    float *D = a->proj;   // (U8, G): the forward's projection is no longer needed
+    memset(D, 0, (size_t)U8 * G * sizeof(float));
     for (size_t r = 0; r < N; r++) {
         float *drow = D + (size_t)a->pslot[r] * G;
         const float *grow = a->dgates + r * G;
@@ -1424,7 +1431,7 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
             drow[j] += grow[j];
     }
     lstmsent__gemm(1, 0, G, E, U, 1.0f, D, G, a->x0, E, 1.0f, m->g.lstm[0].w_ih, E);
-    lstmsent__gemm(0, 0, U, E, G, 1.0f, D, G, m->p.lstm[0].w_ih, E, 0.0f, a->dx0, E);
+    lstmsent__gemm(0, 0, U8, E, G, 1.0f, D, G, m->p.lstm[0].w_ih, E, 0.0f, a->dx0, E);
     for (int32_t u = 0; u < U; u++) {
         int32_t id = a->uniq[u];
         if (id == o->padding_idx)
