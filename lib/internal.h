@@ -85,7 +85,9 @@ void lstmsent__gemm_use_reference(int on);
  * lstmsent__gemm_panels_ok says whether this path runs here for (M, N) (AVX-512, M % 8 and
  * N % 32 zero, not in reference mode); if not, use lstmsent__gemm. pack_panels writes
  * op(B) (K, N) (trans_b as for lstmsent__gemm) into panels (K * N floats); gemm_panels
- * does C (M, N) = A (M, K) op(B) (+ C when accumulate). */
+ * does C (M, N) = A (M, K) op(B) (+ C when accumulate), for any M >= 1 once
+ * lstmsent__gemm_panels_ok(8, N) holds (rows in blocks of 8, then a shorter last one; each
+ * row's arithmetic the same either way). */
 int lstmsent__gemm_panels_ok(int m, int n);
 void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
                                 int ldb);

@@ -75,11 +75,14 @@ int lstmsent__all_zero(const float *x, size_t n);
  * are packed rows at[t][p] .. at[t][p] + cnt - 1, in position order, inside step t's block
  * off[t] .. off[t+1] - 1. N = off[T] rows in all. A full plan runs every row at every step
  * (at[t][p] = t*B + base[p]: the plain (T, B) layout, what the tutorial's last-step pooling
- * needs); a shrinking one drops rows as their phrases end (last-token pooling). With packed,
- * every count is a multiple of 8 and the panel kernel runs the products; otherwise parts
- * is 1 and lstmsent__gemm does. parts is at most lstmsent__threads(). */
+ * needs); a shrinking one drops rows as their phrases end (last-token pooling). With packed
+ * the panel kernel runs the products (a full plan's counts are then multiples of 8) and
+ * the large ones run over `rows` >= N rows, the ones past N kept at zero in the layers'
+ * outputs and gradients; otherwise parts is 1 and lstmsent__gemm runs them over N rows.
+ * parts is at most lstmsent__threads(). */
 typedef struct lstmsent__seq_plan {
     int B, T, parts, packed, full;
+    int rows;              // the large products' M: N, or (packed) N rounded up to 8
     const int32_t *base;   // (parts + 1)
     const int32_t *off;    // (T + 1)
     const int32_t *at;     // (T, parts)

@@ -105,18 +105,20 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, f
     // gates (N, G), hs (B + N, H), cs (B + N, H), tanh_c (N, H), inp (N, C)
     // w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G)
     const int G = 4 * H, B = plan->B;
-    const size_t N = (size_t)plan->off[plan->T], BH = (size_t)B * H;
+    const size_t N = (size_t)plan->off[plan->T], M = (size_t)plan->rows, BH = (size_t)B * H;
 
     /* Both biases first, then the input projection of every row of every step at once
-     * (M = N); without inp the caller has put both there already. */
+     * (over M >= N rows); without inp the caller has put both there already. */
     if (inp != NULL) {
-        for (size_t r = 0; r < N; r++) {
+        for (size_t r = 0; r < M; r++) {
             float *row = gates + r * G;
             for (int j = 0; j < G; j++)
                 row[j] = b_ih[j] + b_hh[j];
         }
-        lstmsent__gemm(0, 1, (int)N, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
+        lstmsent__gemm(0, 1, (int)M, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
     }
+    /* The output's rows past N are the next layer's input there: zero. */
+    memset(hs + BH + N * H, 0, (M - N) * H * sizeof(float));
 
     /* A zero incoming state (every epoch's first batch, every evaluation batch) adds
      * nothing at t = 0: skip that product. */
@@ -143,8 +145,9 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
     // dgates (N, G), dh_next (B, H), dc_next (B, H), hprev (N, H): scratch
     // dout (N, H), gates (N, G), hs (B + N, H), cs (B + N, H), tanh_c (N, H)
     // inp (N, C), w_ih (G, C), w_hh (G, H)
-    const int G = 4 * H;
-    const int M = plan->off[plan->T];
+    const int G = 4 * H, N = plan->off[plan->T], M = plan->rows;
+    /* The products run over M >= N rows: those past N add nothing. */
+    memset(dgates + (size_t)N * G, 0, (size_t)(M - N) * G * sizeof(float));
 
     time_job job = {
         .plan = plan, .wpack = wpack, .dgates = dgates, .dh_next = dh_next,
@@ -161,6 +164,7 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
      * shifted by one step; in a shrinking one they are gathered into hprev first. */
     const float *hp = hs;
     if (!plan->full) {
+        memset(hprev + (size_t)N * H, 0, (size_t)(M - N) * H * sizeof(float));
         for (int t = 0; t < plan->T; t++) {
             for (int p = 0; p < plan->parts; p++) {
                 size_t row, prev;
@@ -176,7 +180,7 @@ void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_
         lstmsent__gemm(1, 0, G, C, M, 1.0f, dgates, G, inp, C, 1.0f, dw_ih, C);
         lstmsent__gemm(0, 0, M, C, G, 1.0f, dgates, G, w_ih, C, 0.0f, dinp, C);
     }
-    for (int r = 0; r < M; r++) {
+    for (int r = 0; r < N; r++) {
         const float *row = dgates + (size_t)r * G;
         for (int j = 0; j < G; j++) {
             db_ih[j] += row[j];

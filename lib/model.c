@@ -594,12 +594,13 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
         layer_acts scratch;
         layer_acts *la = a->layers != NULL ? &a->layers[l] : &scratch;
         const size_t K = (l == 0 ? 0 : H) + H;
-        la->gates = training ? carve(cv, Ts, Bs, G) : NULL;
-        la->hs = training ? carve(cv, Ts + 1, Bs, H) : NULL;
-        la->cs = training ? carve(cv, Ts + 1, Bs, H) : carve(cv, B8, H, 1);
+        /* Training: N <= T*B packed rows, and 8 more for the large products' rounding. */
+        la->gates = training ? carve(cv, Ts * Bs + 8, G, 1) : NULL;
+        la->hs = training ? carve(cv, (Ts + 1) * Bs + 8, H, 1) : NULL;
+        la->cs = training ? carve(cv, (Ts + 1) * Bs + 8, H, 1) : carve(cv, B8, H, 1);
         la->tanh_c = training ? carve(cv, Ts, Bs, H) : NULL;
-        la->mask = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
-        la->drop = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+        la->mask = training && l < L - 1 ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
+        la->drop = training && l < L - 1 ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
         la->xh = training ? NULL : carve(cv, B8, K, 1);
         la->wcat = training ? NULL : carve(cv, K, G, 1);
         la->bias = training ? NULL : carve(cv, G, 1, 1);
@@ -614,14 +615,15 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->doutputs = carve(cv, Bs, O, 1);
     a->dlogits = o->head == LSTMSENT_HEAD_SIGMOID ? carve(cv, Bs, O, 1) : a->doutputs;
     a->dfc_in = carve(cv, Bs, H, 1);
-    a->dgates = training ? carve(cv, Ts, Bs, G) : NULL;
-    a->dh_a = training ? carve(cv, Ts, Bs, H) : NULL;
-    a->dh_b = training ? carve(cv, Ts, Bs, H) : NULL;
+    a->dgates = training ? carve(cv, Ts * Bs + 8, G, 1) : NULL;
+    a->dh_a = training ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
+    a->dh_b = training ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
     a->dx0 = training ? carve(cv, Ts * Bs + 8, E, 1) : NULL;
     a->dh_next = carve(cv, Bs, H, 1);
     a->dc_next = carve(cv, Bs, H, 1);
     a->wpack = training ? carve(cv, G, H, 1) : NULL;
-    a->hprev = training && o->pooling == LSTMSENT_POOL_LAST_TOKEN ? carve(cv, Ts, Bs, H) : NULL;
+    a->hprev = training && o->pooling == LSTMSENT_POOL_LAST_TOKEN ? carve(cv, Ts * Bs + 8, H, 1)
+                                                                  : NULL;
 }
 
 /* The ints of an evaluation plan (plan_eval) for a (B, T) batch. */
@@ -1015,20 +1017,19 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
  * each step runs only the rows still inside their phrase: most of a batch of short phrases
  * is never computed. The sorted rows are dealt to the threads in blocks of 8 (the panel
  * kernel's rows), block k to part k % parts, so that every part gets long and short rows
- * alike; a part's count at a step is rounded up to whole blocks there, and the few rows
- * run past their end that way compute values nothing reads (their gradients are zero). */
+ * alike. */
 
 /* Inverted dropout over a layer's output (N, H) in a shrinking plan, drawn in the order of
  * the positions, not of the packed rows: for t = 0, 1, ..., for each batch row b whose
  * phrase is still running at t (t <= pool_t[b]), one draw per element. So the masks do not
- * depend on how the rows were dealt to the threads. Rows that run past their end get 0. */
+ * depend on how the rows were dealt to the threads. */
 static void dropout_by_position(const activations *a, float *drop, float *mask, const float *inp,
                                 float p, lstmsent__rng *rng, int32_t H)
 {
     const lstmsent__seq_plan *pl = &a->seq;
-    const size_t N = (size_t)pl->off[pl->T];
-    memset(drop, 0, N * H * sizeof(float));
-    memset(mask, 0, N * H * sizeof(float));
+    const size_t rows = (size_t)pl->rows;   // the rows past N stay zero too
+    memset(drop, 0, rows * H * sizeof(float));
+    memset(mask, 0, rows * H * sizeof(float));
     for (int32_t t = 0; t < pl->T; t++) {
         for (int32_t b = 0; b < a->B; b++) {
             if (a->pool_t[b] < t)
@@ -1054,7 +1055,7 @@ static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
     int parts = 1;
     if (packed) {
         parts = lstmsent__threads() < MAX_PARTS ? lstmsent__threads() : MAX_PARTS;
-        parts = parts < B / 8 ? parts : B / 8;
+        parts = parts < (B + 7) / 8 ? parts : (B + 7) / 8;
     }
     int32_t steps = T;
     if (!shrink) {
@@ -1078,13 +1079,22 @@ static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
             sorted[count[T - 1 - a->pool_t[b]]++] = b;
         steps = a->pool_t[sorted[0]] + 1;
         if (packed) {
-            const int32_t nb = B / 8;
+            /* Blocks of 8 sorted rows (the last one may be short), block k to part k % parts. */
+            const int32_t nb = (B + 7) / 8;
+            int32_t *fill = count;   // (parts) the next free position of each part
             base[0] = 0;
-            for (int p = 0; p < parts; p++)
-                base[p + 1] = base[p] + 8 * ((nb - p + parts - 1) / parts);
-            for (int32_t k = 0; k < nb; k++)
-                memcpy(perm + base[k % parts] + 8 * (k / parts), sorted + 8 * k,
-                       8 * sizeof *perm);
+            for (int p = 0; p < parts; p++) {
+                int32_t size = 0;
+                for (int32_t k = p; k < nb; k += parts)
+                    size += B - 8 * k < 8 ? B - 8 * k : 8;
+                base[p + 1] = base[p] + size;
+                fill[p] = base[p];
+            }
+            for (int32_t k = 0; k < nb; k++) {
+                int32_t size = B - 8 * k < 8 ? B - 8 * k : 8;
+                memcpy(perm + fill[k % parts], sorted + 8 * k, (size_t)size * sizeof *perm);
+                fill[k % parts] += size;
+            }
         } else {
             base[0] = 0;
             base[1] = B;
@@ -1106,8 +1116,6 @@ static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
                 while (n > 0 && a->pool_t[perm[base[p] + n - 1]] < t)
                     n--;
                 count[p] = n;
-                if (packed)
-                    n = (n + 7) / 8 * 8;
             }
             at[(size_t)t * parts + p] = row;
             cnt[(size_t)t * parts + p] = n;
@@ -1126,9 +1134,13 @@ static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
     a->part = part;
     a->pos = pos;
     a->prow = prow;
+    /* The large products run over the N rows rounded up to 8 (zero rows after them),
+     * a shape the panel kernel takes; a full plan has N = T*B, a multiple of 8 already
+     * when it is packed. */
+    const int32_t N = off[steps];
     a->seq = (lstmsent__seq_plan){
         .B = B, .T = steps, .parts = parts, .packed = packed, .full = !shrink,
-        .base = base, .off = off, .at = at, .cnt = cnt,
+        .rows = packed ? (N + 7) / 8 * 8 : N, .base = base, .off = off, .at = at, .cnt = cnt,
     };
 }
 
@@ -1180,9 +1192,11 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
      * its packed rows (pslot), so that padding it never runs costs nothing. */
     const int32_t G = 4 * H;
     const int shrink = m->training && o->pooling == LSTMSENT_POOL_LAST_TOKEN;
+    /* The panel kernel takes a shrinking plan's steps of any number of rows; a full plan
+     * keeps the tutorial's rule (whole blocks of 8, B % 8 == 0). */
     if (m->training)
         plan_train(a, a->slot + (size_t)B * T + plan_ints(B, T), shrink,
-                   B % 8 == 0 && lstmsent__gemm_panels_ok(8, G) &&
+                   (shrink || B % 8 == 0) && lstmsent__gemm_panels_ok(8, G) &&
                        lstmsent__gemm_panels_ok(8, H));
     int32_t U = 0;
 #define LSTMSENT__SLOT(id, dst)                          \
@@ -1199,12 +1213,8 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
         for (int32_t t = 0; t < pl->T; t++)
             for (int p = 0; p < pl->parts; p++)
                 for (int32_t r = 0; r < pl->cnt[(size_t)t * pl->parts + p]; r++) {
-                    /* A row run past its end (to fill a block) reads its last token again,
-                     * not the padding: the distinct ids, and so every product, stay those
-                     * of the real tokens whatever the padding holds. */
                     int32_t b = a->perm[pl->base[p] + r];
-                    int32_t s = t <= a->pool_t[b] ? t : a->pool_t[b];
-                    LSTMSENT__SLOT(a->ids[(size_t)b * T + s],
+                    LSTMSENT__SLOT(a->ids[(size_t)b * T + t],
                                    a->pslot[pl->at[(size_t)t * pl->parts + p] + r]);
                 }
     } else {
