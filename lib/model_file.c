@@ -158,6 +158,7 @@ static lstmsent_status model_meta(meta_list *ml, const lstmsent_model_options *o
     meta_addf(ml, "pooling", "%s", pooling_name(o->pooling));
     meta_addf(ml, "padding_idx", "%" PRId64, o->padding_idx);
     meta_addf(ml, "seed", "%" PRIu64, o->seed);
+    meta_addf(ml, "seq_len", "%" PRId32, o->seq_len);
     if (vocab != NULL && ml->st == LSTMSENT_OK) {
         size_t V = lstmsent_corpus_vocab_size(vocab);
         if (V == 0)
@@ -501,7 +502,9 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
     if (s != NULL && !parse_u64(s, &o->seed))
         return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'seed' = '%.40s' is not an "
                               "integer 0..%" PRIu64, src, s, UINT64_MAX);
-    return LSTMSENT_OK;
+    /* Never required: files written before the option existed were made for T = 30, the
+     * default *o already holds. */
+    return meta_i32(f, src, "seq_len", 1, LSTMSENT__MAX_SEQ_LEN, 0, &o->seq_len);
 }
 
 /* 1 for a file of this format (whose version must then be ours), 0 for any other. */
@@ -936,6 +939,8 @@ static lstmsent_status compare_options(const lstmsent_model_options *f,
         return MISMATCH("pooling", "%s", pooling_name(f->pooling), pooling_name(m->pooling));
     if (f->padding_idx != m->padding_idx)
         return MISMATCH("padding_idx", "%" PRId64, f->padding_idx, m->padding_idx);
+    if (f->seq_len != m->seq_len)
+        return MISMATCH("seq_len", "%" PRId32, f->seq_len, m->seq_len);
     return LSTMSENT_OK;
 }
 

@@ -327,6 +327,7 @@ START_TEST(test_round_trip_options)
     o.pooling = LSTMSENT_POOL_LAST_TOKEN;
     o.padding_idx = 0;
     o.seed = UINT64_MAX;
+    o.seq_len = 57;
     lstmsent_model *m, *back;
     lstmsent_corpus *v = (lstmsent_corpus *)&v;
     ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
@@ -617,6 +618,83 @@ START_TEST(test_metadata_checks)
     expect_edit_fails(&e8, NULL, LSTMSENT_ERR_METADATA, "no 'format_version'");
     edit e9 = {.meta = {"lstm_dropout", "nan"}};
     expect_edit_fails(&e9, NULL, LSTMSENT_ERR_METADATA, "is not a finite number");
+    edit e10 = {.meta = {"seq_len", "0"}};
+    expect_edit_fails(&e10, NULL, LSTMSENT_ERR_METADATA,
+                      "metadata 'seq_len' = '0' is not an integer 1..4096");
+    edit e11 = {.meta = {"seq_len", "4097"}};
+    expect_edit_fails(&e11, NULL, LSTMSENT_ERR_METADATA, "'seq_len' = '4097'");
+    edit e12 = {.meta = {"seq_len", "30x"}};
+    expect_edit_fails(&e12, NULL, LSTMSENT_ERR_METADATA, "'seq_len' = '30x'");
+}
+END_TEST
+
+/* seq_len came after format version 1: a file without it is a model for T = 30; a foreign
+ * file may carry the key like any option; checkpoints compare it. */
+START_TEST(test_seq_len_missing_is_30)
+{
+    lstmsent_corpus *c = small_corpus();
+    lstmsent_model_options o;
+    small_options(&o, c, 4);
+    o.seq_len = 12;
+    lstmsent_model *m;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m, c, path_a), LSTMSENT_OK);
+    size_t len, elen;
+    unsigned char *img = read_all(path_a, &len);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "seq_len"), "12");
+    lstmsent__st_free(f);
+    lstmsent_model *back;
+    lstmsent_model_options b;
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_a, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 12);
+    lstmsent_model_free(back);
+
+    edit drop = {.meta = {"seq_len", NULL}};
+    unsigned char *old = rewrite(img, len, &drop, &elen);
+    write_all(path_b, old, elen);
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_b, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 30);
+    lstmsent_model_free(back);
+    free(old);
+
+    edit bare = {.no_meta = 1};
+    unsigned char *bimg = rewrite(img, len, &bare, &elen);
+    write_all(path_b, bimg, elen);
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_b, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 30);
+    lstmsent_model_free(back);
+    free(bimg);
+    edit foreign = {.meta = {"format", "pt"}};
+    bimg = rewrite(img, len, &foreign, &elen);
+    write_all(path_b, bimg, elen);
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_b, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 12);
+    lstmsent_model_free(back);
+    free(bimg);
+    free(img);
+
+    /* A checkpoint compares it like every option. */
+    lstmsent_optim *opt, *opt30;
+    ck_assert_int_eq(lstmsent_optim_create_adam(&opt, m, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_save(path_a, m, opt, NULL, NULL, 0, 0), LSTMSENT_OK);
+    lstmsent_model *m30 = small_model(c, 4);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&opt30, m30, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, m30, opt30, NULL, NULL, NULL),
+                     LSTMSENT_ERR_MISMATCH);
+    ck_assert_msg(strstr(lstmsent_last_error(), "seq_len is 12, the model's 30") != NULL, "%s",
+                  lstmsent_last_error());
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, m, opt, NULL, NULL, NULL), LSTMSENT_OK);
+    lstmsent_optim_free(opt30);
+    lstmsent_optim_free(opt);
+    lstmsent_model_free(m30);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
 }
 END_TEST
 
@@ -1064,6 +1142,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_nonfinite);
     tcase_add_test(tc, test_vocabulary_checks);
     tcase_add_test(tc, test_metadata_checks);
+    tcase_add_test(tc, test_seq_len_missing_is_30);
     tcase_add_test(tc, test_load_arguments);
     tcase_add_test(tc, test_failed_save_keeps_previous_file);
     tcase_add_test(tc, test_resume_mid_epoch_is_bit_identical);

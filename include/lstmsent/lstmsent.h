@@ -335,6 +335,12 @@ typedef struct lstmsent_model_options {
     int64_t padding_idx;      /* -1 (default, the tutorial): none; else that row starts and
                                  stays zero and gets no gradient (PyTorch's padding_idx) */
     uint64_t seed;            /* initialisation and dropout masks; default 0 */
+    int32_t seq_len;          /* T, 1..4096, default 30 (the tutorial's Pad_sequences(.., 30)):
+                                 the length text is padded or truncated to when the model
+                                 classifies text (lstmsent_classifier_predict) and is
+                                 evaluated (lstmsent_model_evaluate wants a dataset of this
+                                 T), so a training program should give its dataset this T.
+                                 lstmsent_model_forward takes its own seq_len. */
 } lstmsent_model_options;
 
 /* The tutorial's SentimentRNN(vocab_size + 1, 5, 400, 256, 2). */
