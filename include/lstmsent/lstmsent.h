@@ -263,6 +263,12 @@ LSTMSENT_API const int32_t *lstmsent_dataset_ids(const lstmsent_dataset *dataset
 LSTMSENT_API const int32_t *lstmsent_dataset_lengths(const lstmsent_dataset *dataset);
 /* (N) labels, or NULL for an unlabelled dataset. */
 LSTMSENT_API const int32_t *lstmsent_dataset_labels(const lstmsent_dataset *dataset);
+/* (N) each row's SentenceId and PhraseId, copied from the corpus (sentence ids are 0 when
+ * it had no SentenceId column, phrase ids the row numbers 1..N when it had no PhraseId):
+ * what lstmsent_model_evaluate reads to score whole sentences. NULL for an empty dataset
+ * or a NULL one. */
+LSTMSENT_API const int64_t *lstmsent_dataset_sentence_ids(const lstmsent_dataset *dataset);
+LSTMSENT_API const int64_t *lstmsent_dataset_phrase_ids(const lstmsent_dataset *dataset);
 
 /* ------------------------------------------------------------------------------------
  * Sampler: the training loop's rows and batches, from a seeded RNG of its own
