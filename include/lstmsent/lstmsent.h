@@ -526,6 +526,57 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_load(const char *path, lstmsent
                                                       lstmsent_sampler *sampler,
                                                       int64_t *epoch, int64_t *step);
 
+/* ------------------------------------------------------------------------------------
+ * Evaluation: a model's loss and metrics over a labelled dataset
+ * ---------------------------------------------------------------------------------- */
+
+/* The most classes (output_size) lstmsent_model_evaluate reports on. */
+#define LSTMSENT_MAX_CLASSES 16
+
+/* Arrays are indexed by class 0..num_classes-1; entries past num_classes are 0. The
+ * prediction of a row is the argmax of its outputs (the first of equal maxima, as
+ * torch.argmax and lstmsent_model_loss's accuracy). */
+typedef struct lstmsent_eval_result {
+    int64_t phrases;            /* rows evaluated: every row of the dataset */
+    int64_t sentences;          /* sentences scored: distinct nonzero SentenceIds */
+    int32_t num_classes;        /* the model's output_size */
+    double loss;                /* the model's loss (lstmsent_model_loss) averaged over all rows */
+    double accuracy;            /* phrase level: the share of rows with argmax == label */
+    double sentence_accuracy;   /* the same over the FIRST row, in dataset order, of each
+                                   nonzero SentenceId: in Kaggle's layout the whole sentence
+                                   (SST-5's root-level measure); NaN when sentences == 0 */
+    double macro_f1;            /* the mean of f1[k] over the classes k that occur as a label
+                                   or as a prediction (scikit-learn's f1_score(average=
+                                   'macro', zero_division=0)) */
+    double precision[LSTMSENT_MAX_CLASSES];  /* rows predicted k that are k; 0 when none is
+                                                predicted k */
+    double recall[LSTMSENT_MAX_CLASSES];     /* rows labelled k predicted k; 0 when none is
+                                                labelled k */
+    double f1[LSTMSENT_MAX_CLASSES];         /* 2PR / (P + R); 0 when P + R = 0 */
+    int64_t support[LSTMSENT_MAX_CLASSES];   /* rows labelled k */
+    int64_t confusion[LSTMSENT_MAX_CLASSES][LSTMSENT_MAX_CLASSES];  /* [label][prediction],
+                                                                       rows */
+    int64_t sentence_confusion[LSTMSENT_MAX_CLASSES][LSTMSENT_MAX_CLASSES];  /* the same over
+                                                   the rows that score the sentences */
+} lstmsent_eval_result;
+
+/* Evaluate model on every row of data: evaluation-mode forwards (dropout off) from a zero
+ * state in batches of `batch` rows (0: 256) of the dataset's ids and lengths, in dataset
+ * order, and lstmsent_model_loss of each batch, weighted by its rows. The dataset's T must
+ * be the model's seq_len option. The model's training/evaluation mode is restored before
+ * the call returns, whatever the outcome, and its parameters never change; its last
+ * forward is replaced (a backward after this call fails with LSTMSENT_ERR_STATE).
+ * Uses the library's threads (lstmsent_set_threads) through the forward.
+ * Fails, before any forward, with: LSTMSENT_ERR_INVALID when output_size exceeds
+ * LSTMSENT_MAX_CLASSES or batch * T exceeds INT32_MAX; LSTMSENT_ERR_SHAPE when the
+ * dataset's T is not the model's seq_len; LSTMSENT_ERR_EMPTY for a dataset of no rows;
+ * LSTMSENT_ERR_LABEL for an unlabelled dataset or a label >= output_size;
+ * LSTMSENT_ERR_TOKEN for an id outside the model's embedding (a dataset encoded with
+ * another vocabulary). On failure *out is left untouched. */
+LSTMSENT_API lstmsent_status lstmsent_model_evaluate(lstmsent_model *model,
+                                                     const lstmsent_dataset *data,
+                                                     size_t batch, lstmsent_eval_result *out);
+
 #ifdef __cplusplus
 }
 #endif
