@@ -107,6 +107,11 @@ static const char *pooling_name(lstmsent_pooling p)
     return p == LSTMSENT_POOL_LAST_TOKEN ? "last_token" : "last_step";
 }
 
+static const char *unknown_name(lstmsent_unknown u)
+{
+    return u == LSTMSENT_UNKNOWN_ID ? "id" : u == LSTMSENT_UNKNOWN_ERROR ? "error" : "pad";
+}
+
 void lstmsent__vocab_digest(const char *text, size_t len, char out[17])
 {
     snprintf(out, 17, "%016" PRIx64, lstmsent__fnv1a(text, len));
@@ -168,6 +173,12 @@ static lstmsent_status model_meta(meta_list *ml, const lstmsent_model_options *o
                                   "%s: the vocabulary's %zu words need %zu embedding rows (%zu "
                                   "with an unknown id), the model has %" PRId64, path, V, V + 1,
                                   V + 2, o->num_embeddings);
+        lstmsent_unknown unknown = lstmsent_corpus_unknown_policy(vocab);
+        if (unknown == LSTMSENT_UNKNOWN_ID && (int64_t)V + 2 != o->num_embeddings)
+            return lstmsent__fail(LSTMSENT_ERR_MISMATCH,
+                                  "%s: the vocabulary's policy LSTMSENT_UNKNOWN_ID maps unseen "
+                                  "words to id %zu, which needs %zu embedding rows, the model "
+                                  "has %" PRId64, path, V + 1, V + 2, o->num_embeddings);
         size_t len = 0;
         char *text = vocab_text(vocab, &len);
         char digest[17] = "";
@@ -175,6 +186,7 @@ static lstmsent_status model_meta(meta_list *ml, const lstmsent_model_options *o
             lstmsent__vocab_digest(text, len, digest);
         meta_addf(ml, "vocab_size", "%zu", V);
         meta_addf(ml, "vocab_digest", "%s", digest);
+        meta_addf(ml, "unknown", "%s", unknown_name(unknown));
         meta_take(ml, "vocab", text);
     }
     if (ml->st != LSTMSENT_OK)
@@ -707,11 +719,25 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     const char *text = lstmsent__st_meta_get(f, "vocab");
     const char *size = lstmsent__st_meta_get(f, "vocab_size");
     const char *digest = lstmsent__st_meta_get(f, "vocab_digest");
+    const char *policy = lstmsent__st_meta_get(f, "unknown");
     if (text == NULL) {
-        if (size != NULL || digest != NULL)
+        if (size != NULL || digest != NULL || policy != NULL)
             return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata has '%s' but no 'vocab'",
-                                  src, size != NULL ? "vocab_size" : "vocab_digest");
+                                  src, size != NULL     ? "vocab_size"
+                                       : digest != NULL ? "vocab_digest"
+                                                        : "unknown");
         return LSTMSENT_OK;
+    }
+    /* Files written before the key existed encoded unseen words as padding. */
+    lstmsent_unknown unknown = LSTMSENT_UNKNOWN_PAD;
+    if (policy != NULL) {
+        if (strcmp(policy, "id") == 0)
+            unknown = LSTMSENT_UNKNOWN_ID;
+        else if (strcmp(policy, "error") == 0)
+            unknown = LSTMSENT_UNKNOWN_ERROR;
+        else if (strcmp(policy, "pad") != 0)
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'unknown' = '%.40s' is "
+                                  "none of 'pad', 'id', 'error'", src, policy);
     }
     int64_t count;
     lstmsent_status st = meta_i64(f, src, "vocab_size", 1, INT32_MAX - 1, 1, &count);
@@ -742,6 +768,13 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
                               "embedding rows (%zu with an unknown id), the model has %" PRId64,
                               src, V, V + 1, V + 2, num_embeddings);
     }
+    if (unknown == LSTMSENT_UNKNOWN_ID && (int64_t)V + 2 != num_embeddings) {
+        lstmsent_corpus_free(c);
+        return lstmsent__fail(LSTMSENT_ERR_MISMATCH, "%s: the vocabulary's policy 'id' maps "
+                              "unseen words to id %zu, which needs %zu embedding rows, the "
+                              "model has %" PRId64, src, V + 1, V + 2, num_embeddings);
+    }
+    lstmsent__corpus_set_unknown(c, unknown);
     *out = c;
     return LSTMSENT_OK;
 }

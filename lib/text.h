@@ -90,6 +90,9 @@ const char *lstmsent__skip_bom(const char *data, size_t *len);
  * LSTMSENT_ERR_EMPTY; messages start with source. */
 lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *source,
                                            const char *s, size_t len);
+/* Give a corpus another unknown-word policy (a vocabulary read from a model file gets the
+ * one the file records); a valid lstmsent_unknown. */
+void lstmsent__corpus_set_unknown(lstmsent_corpus *corpus, lstmsent_unknown unknown);
 
 /* ---- building a corpus (corpus.c) ---------------------------------------------------
  * The phrases go in one by one, as a file is read; finish sorts the vocabulary (when the

@@ -598,6 +598,83 @@ START_TEST(test_vocabulary_checks)
 }
 END_TEST
 
+/* The vocabulary's unknown-word policy goes into the file (key unknown) and comes back
+ * on the loaded vocabulary; files without the key read as 'pad'. */
+START_TEST(test_unknown_policy_round_trip)
+{
+    static const lstmsent_unknown policies[3] = {LSTMSENT_UNKNOWN_PAD, LSTMSENT_UNKNOWN_ID,
+                                                 LSTMSENT_UNKNOWN_ERROR};
+    static const char *const names[3] = {"pad", "id", "error"};
+    lstmsent_corpus *base = small_corpus();
+    for (int k = 0; k < 3; k++) {
+        lstmsent_corpus_options co;
+        lstmsent_corpus_options_default(&co);
+        co.vocabulary = base;
+        co.unknown = policies[k];
+        lstmsent_corpus *c;
+        ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, labels, N_PHRASES, &co), LSTMSENT_OK);
+        lstmsent_model_options o;
+        small_options(&o, c, 2);
+        o.num_embeddings += policies[k] == LSTMSENT_UNKNOWN_ID;
+        lstmsent_model *m;
+        ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_model_save(m, c, path_a), LSTMSENT_OK);
+        size_t len;
+        unsigned char *img = read_all(path_a, &len);
+        lstmsent__st_file *f;
+        ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+        ck_assert_str_eq(lstmsent__st_meta_get(f, "unknown"), names[k]);
+        lstmsent__st_free(f);
+        lstmsent_model *back;
+        lstmsent_corpus *v;
+        ck_assert_int_eq(lstmsent_model_load(&back, &v, path_a, NULL), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_corpus_unknown_policy(v), policies[k]);
+        lstmsent_corpus_free(v);
+        lstmsent_model_free(back);
+        /* A file from before the key: the padding policy. */
+        edit drop = {.meta = {"unknown", NULL}};
+        size_t elen;
+        unsigned char *old = rewrite(img, len, &drop, &elen);
+        write_all(path_b, old, elen);
+        if (policies[k] == LSTMSENT_UNKNOWN_ID) {
+            ck_assert_int_eq(lstmsent_model_load(&back, &v, path_b, NULL), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_corpus_unknown_policy(v), LSTMSENT_UNKNOWN_PAD);
+            lstmsent_corpus_free(v);
+            lstmsent_model_free(back);
+            /* The id policy needs the extra row: refused at save and at load. */
+            lstmsent_model *short_m;
+            o.num_embeddings--;
+            ck_assert_int_eq(lstmsent_model_create(&short_m, &o), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_model_save(short_m, c, path_b), LSTMSENT_ERR_MISMATCH);
+            ck_assert_msg(strstr(lstmsent_last_error(), "LSTMSENT_UNKNOWN_ID maps unseen words") !=
+                              NULL, "%s", lstmsent_last_error());
+            ck_assert_int_eq(lstmsent_model_save(short_m, base, path_b), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_model_load(&back, &v, path_b, NULL), LSTMSENT_OK);
+            lstmsent_corpus_free(v);
+            lstmsent_model_free(back);
+            free(old);
+            old = read_all(path_b, &elen);
+            edit to_id = {.meta = {"unknown", "id"}};
+            size_t blen;
+            unsigned char *bad = rewrite(old, elen, &to_id, &blen);
+            expect_load_fails(bad, blen, NULL, LSTMSENT_ERR_MISMATCH, "policy 'id' maps unseen");
+            free(bad);
+            lstmsent_model_free(short_m);
+        }
+        free(old);
+        free(img);
+        lstmsent_model_free(m);
+        lstmsent_corpus_free(c);
+    }
+    lstmsent_corpus_free(base);
+    edit e1 = {.meta = {"unknown", "skip"}};
+    expect_edit_fails(&e1, NULL, LSTMSENT_ERR_METADATA,
+                      "metadata 'unknown' = 'skip' is none of 'pad', 'id', 'error'");
+    edit e2 = {.meta = {"vocab", NULL, "vocab_size", NULL, "vocab_digest", NULL}};
+    expect_edit_fails(&e2, NULL, LSTMSENT_ERR_METADATA, "metadata has 'unknown' but no 'vocab'");
+}
+END_TEST
+
 START_TEST(test_metadata_checks)
 {
     edit e1 = {.meta = {"embed_dim", "six"}};
@@ -1142,6 +1219,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_nonfinite);
     tcase_add_test(tc, test_vocabulary_checks);
     tcase_add_test(tc, test_metadata_checks);
+    tcase_add_test(tc, test_unknown_policy_round_trip);
     tcase_add_test(tc, test_seq_len_missing_is_30);
     tcase_add_test(tc, test_load_arguments);
     tcase_add_test(tc, test_failed_save_keeps_previous_file);

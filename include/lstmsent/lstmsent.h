@@ -155,7 +155,18 @@ typedef struct lstmsent_corpus_options {
      * Otherwise: encode these phrases with a copy of that corpus's vocabulary (dev and
      * test data encoded with the training vocabulary). */
     const lstmsent_corpus *vocabulary;
-    lstmsent_unknown unknown;    /* default LSTMSENT_UNKNOWN_PAD */
+    /* Default LSTMSENT_UNKNOWN_PAD. The corpus keeps it (lstmsent_corpus_unknown_policy):
+     * a model file saved with this corpus as its vocabulary records it, and a classifier
+     * encodes text by it. */
+    lstmsent_unknown unknown;
+    /* Building the vocabulary from these phrases (vocabulary NULL), leave out the words
+     * seen fewer than min_count times; default 1 (keep every word: the tutorial's ids).
+     * The kept words keep the tutorial's order (count descending, ties by first
+     * appearance) and their full counts; every occurrence of a word left out, in these
+     * phrases too, is encoded by the unknown-word policy (it keeps its place). Must be
+     * >= 1; > 1 with LSTMSENT_UNKNOWN_ERROR is refused (LSTMSENT_ERR_INVALID); ignored
+     * with a given vocabulary. */
+    int64_t min_count;
 } lstmsent_corpus_options;
 
 LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts);
@@ -187,6 +198,11 @@ LSTMSENT_API int32_t lstmsent_corpus_unknown_id(const lstmsent_corpus *corpus);
 LSTMSENT_API size_t lstmsent_corpus_phrase_count(const lstmsent_corpus *corpus);
 /* 1 if the phrases carry labels (a Sentiment column), else 0. */
 LSTMSENT_API int lstmsent_corpus_has_labels(const lstmsent_corpus *corpus);
+/* The unknown-word policy the corpus was built with (its options' `unknown`); for a
+ * vocabulary read by lstmsent_corpus_load_vocab LSTMSENT_UNKNOWN_PAD (a vocabulary file
+ * holds words only), for one from lstmsent_model_load the policy the file records.
+ * LSTMSENT_UNKNOWN_PAD for NULL. */
+LSTMSENT_API lstmsent_unknown lstmsent_corpus_unknown_policy(const lstmsent_corpus *corpus);
 
 /* The id of a word as it stands in the vocabulary (already lower-cased). */
 LSTMSENT_API lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus,
