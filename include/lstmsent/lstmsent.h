@@ -480,6 +480,13 @@ LSTMSENT_API lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent
 /* optimizer.zero_grad(): zero the gradients of the optimizer's model. */
 LSTMSENT_API lstmsent_status lstmsent_optim_zero_grad(lstmsent_optim *optim, lstmsent_model *model);
 LSTMSENT_API int64_t lstmsent_optim_step_count(const lstmsent_optim *optim);
+/* The learning rate of the next steps, for schedules (decay, warm-up): lr finite and > 0,
+ * else LSTMSENT_ERR_INVALID and the rate unchanged. The other Adam options are fixed at
+ * creation. A checkpoint stores the rate in force and lstmsent_checkpoint_load restores
+ * it. */
+LSTMSENT_API lstmsent_status lstmsent_optim_set_lr(lstmsent_optim *optim, double lr);
+/* The learning rate in force (0 for NULL). */
+LSTMSENT_API double lstmsent_optim_get_lr(const lstmsent_optim *optim);
 
 /* ------------------------------------------------------------------------------------
  * Model files: safetensors models and training checkpoints (docs/model-files.md)
@@ -530,9 +537,10 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_save(const char *path,
                                                       int64_t epoch, int64_t step);
 
 /* Restore a checkpoint INTO existing handles: model made with the same options (the seed
- * aside), optim made for that model with the same Adam options, sampler (may be NULL: its
- * state in the file is then ignored) over a dataset of the same number of rows;
- * otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
+ * aside), optim made for that model with the same Adam betas, eps and weight decay (its
+ * learning rate is replaced by the checkpoint's, which a schedule may have changed with
+ * lstmsent_optim_set_lr), sampler (may be NULL: its state in the file is then ignored)
+ * over a dataset of the same number of rows; otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
  * checked whole before any handle changes, so a failed load leaves them as they were.
  * Training continued from here gives the same numbers, bit for bit, as the run that
  * saved it (same thread count; the LSTM state a loop carries between batches is the
