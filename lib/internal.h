@@ -106,6 +106,9 @@ typedef void (*lstmsent__task)(void *ctx, int part, int parts);
 void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts);
 int lstmsent__threads(void);
 
+/* The largest lstmsent_model_options.seq_len (model.c checks it, model files read it). */
+#define LSTMSENT__MAX_SEQ_LEN 4096
+
 /* ---- model internals (model.c) -------------------------------------------------------
  * For the optimizer and the tests. None of these checks its arguments. */
 

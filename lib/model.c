@@ -179,6 +179,7 @@ void lstmsent_model_options_default(lstmsent_model_options *opts, size_t vocab_s
     opts->pooling = LSTMSENT_POOL_LAST_STEP;
     opts->padding_idx = -1;
     opts->seed = 0;
+    opts->seq_len = 30;
 }
 
 static lstmsent_status check_options(const lstmsent_model_options *o)
@@ -216,6 +217,9 @@ static lstmsent_status check_options(const lstmsent_model_options *o)
         return lstmsent__fail(LSTMSENT_ERR_INVALID,
                               "padding_idx = %lld is neither -1 nor a row 0..%lld",
                               (long long)o->padding_idx, (long long)o->num_embeddings - 1);
+    if (o->seq_len < 1 || o->seq_len > LSTMSENT__MAX_SEQ_LEN)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "seq_len = %d is not 1..%d",
+                              (int)o->seq_len, LSTMSENT__MAX_SEQ_LEN);
     return LSTMSENT_OK;
 }
 

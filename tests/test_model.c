@@ -72,6 +72,7 @@ START_TEST(test_defaults_are_the_tutorial)
     ck_assert_int_eq(o.pooling, LSTMSENT_POOL_LAST_STEP);
     ck_assert_int_eq(o.padding_idx, -1);
     ck_assert_uint_eq(o.seed, 0);
+    ck_assert_int_eq(o.seq_len, 30);
     lstmsent_model_options_default(NULL, 3);   // no crash
 }
 END_TEST
@@ -83,8 +84,8 @@ START_TEST(test_bad_options)
     ck_assert_int_eq(lstmsent_model_create(NULL, &o), LSTMSENT_ERR_NULL);
     ck_assert_int_eq(lstmsent_model_create(&m, NULL), LSTMSENT_ERR_NULL);
     ck_assert_ptr_null(m);
-    lstmsent_model_options bad[12];
-    for (int i = 0; i < 12; i++)
+    lstmsent_model_options bad[15];
+    for (int i = 0; i < 15; i++)
         bad[i] = o;
     bad[0].num_embeddings = 0;
     bad[1].embed_dim = 0;
@@ -98,11 +99,26 @@ START_TEST(test_bad_options)
     bad[9].pooling = (lstmsent_pooling)-1;
     bad[10].padding_idx = SV;
     bad[11].padding_idx = -2;
-    for (int i = 0; i < 12; i++) {
+    bad[12].seq_len = 0;
+    bad[13].seq_len = 4097;
+    bad[14].seq_len = -30;
+    for (int i = 0; i < 15; i++) {
         ck_assert_int_eq(lstmsent_model_create(&m, &bad[i]), LSTMSENT_ERR_INVALID);
         ck_assert_ptr_null(m);
         ck_assert_str_ne(lstmsent_last_error(), "");
     }
+    ck_assert_int_eq(lstmsent_model_create(&m, &bad[13]), LSTMSENT_ERR_INVALID);
+    ck_assert_str_eq(lstmsent_last_error(), "seq_len = 4097 is not 1..4096");
+    /* Both ends of the range are models. */
+    o.seq_len = 1;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    lstmsent_model_free(m);
+    o.seq_len = 4096;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    lstmsent_model_options got;
+    lstmsent_model_get_options(m, &got);
+    ck_assert_int_eq(got.seq_len, 4096);
+    lstmsent_model_free(m);
 }
 END_TEST
 
