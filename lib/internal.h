@@ -114,7 +114,9 @@ int lstmsent__threads(void);
 
 /* The ONE contiguous parameter buffer, in state_dict order (lstmsent_model_param_info gives
  * each tensor's place), and the gradient buffer of the same layout; *n gets the number of
- * floats (lstmsent_model_num_floats). Valid while the model lives. */
+ * floats (lstmsent_model_num_floats). Valid while the model lives. Handing the parameters
+ * out marks them changed (an evaluation forward repacks the weights it keeps packed), so
+ * call it again before writing through an old pointer. */
 float *lstmsent__model_params(lstmsent_model *m, size_t *n);
 /* Evaluation forwards share the states of common prefixes (1, the default unless
  * LSTMSENT_SHARE_PREFIX=0) or run every row on its own (0). Not thread-safe: tests only. */

@@ -111,7 +111,7 @@ void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, f
 typedef struct lstmsent__eval_layer {
     const float *w_ih, *w_hh;   // (G, C), (G, H)
     const float *bias;          // (G) b_ih + b_hh; unused for layer 0 (its gates come from proj)
-    float *wpack;               // ((C + H) * G) scratch: [W_ih | W_hh]^T packed
+    float *wpack;               // ((C + H) * G) [W_ih | W_hh]^T packed (see repack)
     float *xh;                  // (rows, C + H): x_t | h_{t-1}, by position (see the plan)
     float *c;                   // (rows, H): c, by position
     int C;                      // input width; 0 for layer 0
@@ -142,13 +142,15 @@ typedef struct lstmsent__eval_plan {
  * after (for the rows that ran). Fillers read row 0's ids. The top layer's h_t goes to
  * pooled (ids_rows, H) row b when t == pool_t[b]. state_zero says the incoming state is
  * zero (the t = 0 products are skipped). gates (rows, G) and hbuf (rows, H) are scratch.
+ * Each layer's wpack holds its weights packed from an earlier call unless repack (then
+ * they are packed first).
  * state_h and state_c (L, ids_rows, H; both NULL or neither) get each batch row's state of
  * every layer at its pool_t step, for plans whose rows may run past it.
  * Each row's arithmetic is the same whatever the plan. */
 void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
                          const lstmsent__eval_plan *plan, int ids_rows, int T,
                          const float *proj, const int32_t *slot, const int32_t *pool_t,
-                         float *pooled, float *gates, float *hbuf, int state_zero,
+                         float *pooled, float *gates, float *hbuf, int state_zero, int repack,
                          float *state_h, float *state_c);
 
 /* Backward through the plan's steps from dout (N, H), the loss's gradient with respect to

@@ -307,7 +307,7 @@ static void eval_rows(void *ctx, int part, int parts)
 void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
                          const lstmsent__eval_plan *plan, int ids_rows, int T,
                          const float *proj, const int32_t *slot, const int32_t *pool_t,
-                         float *pooled, float *gates, float *hbuf, int state_zero,
+                         float *pooled, float *gates, float *hbuf, int state_zero, int repack,
                          float *state_h, float *state_c)
 {
     const int G = 4 * H;
@@ -317,7 +317,7 @@ void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
         .state_c = state_c, .L = L, .H = H, .ids_rows = ids_rows,
         .T = T, .state_zero = state_zero, .packed = lstmsent__gemm_panels_ok(8, G),
     };
-    if (job.packed) {
+    if (job.packed && repack) {
         for (int l = 0; l < L; l++) {
             const lstmsent__eval_layer *y = &layers[l];
             const int K = y->C + H;

@@ -72,7 +72,6 @@ typedef struct layer_acts {
     float *drop;     // (T, B, H) the output after dropout (l < L-1)
     /* Evaluation mode keeps none of the above but cs, and uses (lstmsent__eval_layer): */
     float *xh;       // (B8, C_l + H) x_t | h_{t-1}, B8 = B rounded up to 8
-    float *wcat;     // ((C_l + H) * G) [W_ih | W_hh]^T packed
     float *bias;     // (G) b_ih + b_hh
 } layer_acts;
 
@@ -144,6 +143,12 @@ struct lstmsent_model {
     activations a;
 
     lstmsent__eval_layer *eval_layers;   // [L] lstmsent__lstm_eval's view of the layers
+    /* Every layer's [W_ih | W_hh]^T packed for the evaluation forward (sum of (C_l + H) * G
+     * floats), kept between forwards: packing 3 MB costs more than classifying one short
+     * sentence. Valid while pack_version == params_version; params_version moves whenever
+     * the parameters may have changed (set_param, the raw buffer handed out). */
+    float *eval_pack;
+    uint64_t params_version, pack_version;
     int have_forward;      // a.* holds a successful forward
     int have_loss;         // ... followed by a loss (doutputs valid)
 
@@ -315,6 +320,7 @@ void lstmsent_model_free(lstmsent_model *model)
     lstmsent__free_aligned(model->params);
     lstmsent__free_aligned(model->grads);
     lstmsent__free_aligned(model->ws);
+    lstmsent__free_aligned(model->eval_pack);
     free(model->iws);
     free(model->emb_slot);
     free(model->emb_marked);
@@ -364,6 +370,7 @@ lstmsent_status lstmsent_model_create(lstmsent_model **out, const lstmsent_model
     /* Its own stream, so that dropout does not depend on how many floats init drew. */
     lstmsent__rng_seed(&m->dropout_rng, opts->seed ^ 0x6c73746d64726f70ULL);
     m->id = atomic_fetch_add(&next_model_id, 1);
+    m->params_version = 1;   // the evaluation pack (version 0) is to be made
     m->training = 1;
     *out = m;
     return LSTMSENT_OK;
@@ -402,6 +409,7 @@ float *lstmsent__model_params(lstmsent_model *m, size_t *n)
 {
     if (n != NULL)
         *n = m->num_floats;
+    m->params_version++;   // the caller may write: the evaluation pack is stale
     return m->params;
 }
 
@@ -606,7 +614,6 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
         la->mask = training && l < L - 1 ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
         la->drop = training && l < L - 1 ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
         la->xh = training ? NULL : carve(cv, B8, K, 1);
-        la->wcat = training ? NULL : carve(cv, K, G, 1);
         la->bias = training ? NULL : carve(cv, G, 1, 1);
     }
     a->pooled = carve(cv, Bs, H, 1);
@@ -648,6 +655,14 @@ static size_t train_plan_ints(int32_t B, int32_t T)
  * so the last forward's activations, stay as they were. */
 static lstmsent_status reserve_workspace(lstmsent_model *m, int32_t B, int32_t T)
 {
+    if (!m->training && m->eval_pack == NULL) {
+        const size_t H = (size_t)m->opts.hidden_dim, L = (size_t)m->opts.num_layers;
+        m->eval_pack = lstmsent__alloc_floats((2 * L - 1) * H * 4 * H);   // sum of (C_l + H) G
+        if (m->eval_pack == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: out of memory for the packed "
+                                  "weights");
+        m->pack_version = 0;
+    }
     activations probe = {0};      // counting only: the live activations stay as they are
     carver cv = {NULL, 0, 0};
     layout(m, &probe, &cv, B, T, m->training);
@@ -955,6 +970,7 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
     const int shrink = o->pooling == LSTMSENT_POOL_LAST_TOKEN;
     plan_eval(a, a->slot + (size_t)B * T, packed ? lstmsent__threads() : 1,
               packed && state_zero && !shrink && share_prefix(), shrink, &plan, &pos);
+    float *wpack = m->eval_pack;
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
         const lstm_view *w = &m->p.lstm[l];
@@ -974,14 +990,17 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
             for (int32_t j = 0; j < G; j++)
                 la->bias[j] = w->b_ih[j] + w->b_hh[j];
         m->eval_layers[l] = (lstmsent__eval_layer){
-            .w_ih = w->w_ih, .w_hh = w->w_hh, .bias = la->bias, .wpack = la->wcat,
+            .w_ih = w->w_ih, .w_hh = w->w_hh, .bias = la->bias, .wpack = wpack,
             .xh = la->xh, .c = la->cs, .C = C,
         };
+        wpack += (size_t)K * G;
     }
+    const int repack = m->pack_version != m->params_version;
+    m->pack_version = m->params_version;
     /* With last-token pooling a row's state out is the one at its last token (as
      * pack_padded_sequence gives), taken as the row passes it. */
     lstmsent__lstm_eval(m->eval_layers, L, H, &plan, B, T, a->proj, a->slot, a->pool_t,
-                        a->pooled, a->eval_gates, a->eval_h, state_zero,
+                        a->pooled, a->eval_gates, a->eval_h, state_zero, repack,
                         shrink && hidden_out != NULL ? hidden_out->h : NULL,
                         shrink && hidden_out != NULL ? hidden_out->c : NULL);
     a->eval_row_steps = 0;
@@ -1628,7 +1647,11 @@ lstmsent_status lstmsent_model_set_param(lstmsent_model *model, const char *name
     LSTMSENT__CHECK_NULL(model);
     LSTMSENT__CHECK_NULL(name);
     LSTMSENT__CHECK_NULL(src);
-    return copy_tensor(model, name, model->params, (float *)src, len, 1, "set_param", NULL);
+    lstmsent_status st = copy_tensor(model, name, model->params, (float *)src, len, 1,
+                                     "set_param", NULL);
+    if (st == LSTMSENT_OK)
+        model->params_version++;
+    return st;
 }
 
 lstmsent_status lstmsent_model_get_grad(const lstmsent_model *model, const char *name,

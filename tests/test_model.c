@@ -781,6 +781,68 @@ START_TEST(test_eval_path_matches_training_path)
 }
 END_TEST
 
+START_TEST(test_eval_pack_follows_parameter_changes)
+{
+    /* Evaluation keeps its packed weights between forwards: after set_param, after an Adam
+     * step and after a write through the raw buffer, an evaluation forward must give what a
+     * new model with the same parameters gives, bit for bit. H = 16: the packed kernel. */
+    enum { B = 8, T = 5, H = 16 };
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = H;
+    o.pooling = LSTMSENT_POOL_LAST_TOKEN;
+    int32_t ids[B * T], lens[B], labels[B];
+    for (int32_t b = 0; b < B; b++) {
+        lens[b] = 1 + b % T;
+        labels[b] = b % SO;
+        for (int32_t t = 0; t < T; t++)
+            ids[b * T + t] = t < lens[b] ? 1 + (b * 3 + t * 7) % (SV - 1) : 0;
+    }
+    lstmsent_model *m = small_model(&o);
+    lstmsent_optim *adam;
+    ck_assert_int_eq(lstmsent_optim_create_adam(&adam, m, NULL), 0);
+    float y0[B * SO], y[B * SO], ref[B * SO];
+    size_t n;
+    lstmsent_model_set_training(m, 0);
+    ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, y0, B * SO, NULL), 0);
+    for (int change = 0; change < 3; change++) {
+        if (change == 0) {   // set_param
+            float w[4 * H * H];
+            ck_assert_int_eq(lstmsent_model_get_param(m, "lstm.weight_hh_l1", w, 4 * H * H), 0);
+            for (int i = 0; i < 4 * H * H; i++)
+                w[i] *= -1.5f;
+            ck_assert_int_eq(lstmsent_model_set_param(m, "lstm.weight_hh_l1", w, 4 * H * H), 0);
+        } else if (change == 1) {   // a training step
+            lstmsent_model_set_training(m, 1);
+            float out[B * SO];
+            ck_assert_int_eq(lstmsent_optim_zero_grad(adam, m), 0);
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, out, B * SO, NULL),
+                             0);
+            ck_assert_int_eq(lstmsent_model_loss(m, labels, B, NULL, NULL), 0);
+            ck_assert_int_eq(lstmsent_model_backward(m), 0);
+            ck_assert_int_eq(lstmsent_optim_step(adam, m), 0);
+            lstmsent_model_set_training(m, 0);
+        } else {   // the raw buffer
+            float *p = lstmsent__model_params(m, &n);
+            for (size_t i = n / 2; i < n; i++)
+                p[i] *= 0.5f;
+        }
+        ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, y, B * SO, NULL), 0);
+        lstmsent_model *fresh = small_model(&o);
+        float *dst = lstmsent__model_params(fresh, &n);
+        memcpy(dst, lstmsent__model_params(m, &n), n * sizeof(float));
+        lstmsent_model_set_training(fresh, 0);
+        ck_assert_int_eq(lstmsent_model_forward(fresh, ids, B, T, lens, NULL, ref, B * SO, NULL),
+                         0);
+        ck_assert(same_floats(y, ref, B * SO));
+        ck_assert(!same_floats(y, y0, B * SO));
+        memcpy(y0, y, sizeof y);
+        lstmsent_model_free(fresh);
+    }
+    lstmsent_optim_free(adam);
+    lstmsent_model_free(m);
+}
+END_TEST
+
 START_TEST(test_shared_prefixes_give_the_same_bits)
 {
     /* Evaluation from a zero state runs each row only from where it differs from the
@@ -1137,6 +1199,7 @@ Suite *make_suite(void)
     tcase_add_test(grad, test_sparse_embedding_gradient_bookkeeping);
     tcase_add_test(grad, test_two_threads_same_bits);
     tcase_add_test(grad, test_last_token_skips_padding_exactly);
+    tcase_add_test(grad, test_eval_pack_follows_parameter_changes);
     suite_add_tcase(s, grad);
 
     TCase *drop = tcase_create("dropout");
