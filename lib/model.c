@@ -143,9 +143,9 @@ struct lstmsent_model {
     activations a;
 
     lstmsent__eval_layer *eval_layers;   // [L] lstmsent__lstm_eval's view of the layers
-    /* Every layer's [W_ih | W_hh]^T packed for the evaluation forward (sum of (C_l + H) * G
-     * floats), kept between forwards: packing 3 MB costs more than classifying one short
-     * sentence. Valid while pack_version == params_version; params_version moves whenever
+    /* Layer 0's W_ih^T, then every layer's [W_ih | W_hh]^T, packed for the evaluation
+     * forward ((E + sum of (C_l + H)) * G floats), kept between forwards: packing 5 MB costs
+     * more than classifying one short sentence. Valid while pack_version == params_version; params_version moves whenever
      * the parameters may have changed (set_param, the raw buffer handed out). */
     float *eval_pack;
     uint64_t params_version, pack_version;
@@ -657,7 +657,9 @@ static lstmsent_status reserve_workspace(lstmsent_model *m, int32_t B, int32_t T
 {
     if (!m->training && m->eval_pack == NULL) {
         const size_t H = (size_t)m->opts.hidden_dim, L = (size_t)m->opts.num_layers;
-        m->eval_pack = lstmsent__alloc_floats((2 * L - 1) * H * 4 * H);   // sum of (C_l + H) G
+        const size_t E = (size_t)m->opts.embed_dim;
+        // layer 0's W_ih^T (E, G), then each layer's [W_ih | W_hh]^T ((C_l + H), G)
+        m->eval_pack = lstmsent__alloc_floats((E + (2 * L - 1) * H) * 4 * H);
         if (m->eval_pack == NULL)
             return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: out of memory for the packed "
                                   "weights");
@@ -970,7 +972,7 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
     const int shrink = o->pooling == LSTMSENT_POOL_LAST_TOKEN;
     plan_eval(a, a->slot + (size_t)B * T, packed ? lstmsent__threads() : 1,
               packed && state_zero && !shrink && share_prefix(), shrink, &plan, &pos);
-    float *wpack = m->eval_pack;
+    float *wpack = m->eval_pack + (size_t)o->embed_dim * G;   // after layer 0's W_ih^T
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
         const lstm_view *w = &m->p.lstm[l];
@@ -1030,6 +1032,24 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
             }
         }
     }
+}
+
+/* Layer 0's projection in evaluation, proj (U8, G) += x0 (U8, E) W_ih^T from its packed
+ * panels, split over the threads by blocks of 32 columns. */
+typedef struct proj_job {
+    const float *x0, *pack;
+    float *proj;
+    int32_t U8, E, G;
+} proj_job;
+
+static void proj_part(void *ctx, int part, int parts)
+{
+    const proj_job *j = ctx;
+    const int32_t per = (j->G / 32 + parts - 1) / parts * 32;
+    const int32_t n0 = part * per, n1 = n0 + per < j->G ? n0 + per : j->G;
+    if (n1 > n0)   // panel block n0 / 32 starts at float n0 * E of the pack
+        lstmsent__gemm_panels(j->U8, n1 - n0, j->E, j->x0, j->E, j->pack + (size_t)n0 * j->E, 1,
+                              j->proj + n0, j->G);
 }
 
 /* ---- training: the steps each row runs ---------------------------------------------------
@@ -1266,7 +1286,17 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
             for (int32_t j = 0; j < G; j++)
                 row[j] = w->b_ih[j] + w->b_hh[j];
         }
-        lstmsent__gemm(0, 1, U8, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
+        /* Evaluation: W_ih^T from the packs kept between forwards (all of them remade
+         * together when stale, in forward_eval for the others). */
+        const int panels = !m->training && lstmsent__gemm_panels_ok(8, G);
+        if (panels && m->pack_version != m->params_version)
+            lstmsent__gemm_pack_panels(m->eval_pack, 1, E, G, w->w_ih, E);
+        if (panels && U8 % 8 == 0) {
+            proj_job job = {a->x0, m->eval_pack, a->proj, U8, E, G};
+            lstmsent__parallel(proj_part, &job, lstmsent__threads());
+        } else {
+            lstmsent__gemm(0, 1, U8, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
+        }
     }
 
     if (!m->training) {
