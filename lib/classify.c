@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "text.h"
 
 #define DEFAULT_BATCH 256
 
@@ -217,5 +217,296 @@ lstmsent_status lstmsent_model_evaluate(lstmsent_model *model, const lstmsent_da
     r.loss = loss_sum / (double)N;
     finish_metrics(&r);
     *out = r;
+    return LSTMSENT_OK;
+}
+
+/* ---- the classifier -------------------------------------------------------------------- */
+
+#define PREDICT_BATCH 256
+
+struct lstmsent_classifier {
+    lstmsent_model *model;
+    const lstmsent_corpus *vocab;
+    lstmsent_model *own_model;    /* lstmsent_classifier_load: freed with the classifier */
+    lstmsent_corpus *own_vocab;
+    lstmsent_unknown unknown;     /* the vocabulary's policy */
+    int32_t T, O;
+    int last_token;               /* LSTMSENT_POOL_LAST_TOKEN: steps after the longest
+                                     text of a batch need not run */
+    lstmsent__tokenizer tok;      /* its token buffer kept from call to call */
+    size_t cap;                   /* rows the scratch below holds */
+    int32_t *ids;                 /* (cap, T) */
+    int32_t *lengths;             /* (cap) */
+    float *out;                   /* (cap, O) */
+};
+
+lstmsent_status lstmsent_classifier_create(lstmsent_classifier **out, lstmsent_model *model,
+                                           const lstmsent_corpus *vocab)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    *out = NULL;
+    LSTMSENT__CHECK_NULL(model);
+    LSTMSENT__CHECK_NULL(vocab);
+    lstmsent_model_options o;
+    lstmsent_model_get_options(model, &o);
+    const size_t V = lstmsent_corpus_vocab_size(vocab);
+    const lstmsent_unknown unknown = lstmsent_corpus_unknown_policy(vocab);
+    const int64_t rows = o.num_embeddings, one = (int64_t)V + 1, two = (int64_t)V + 2;
+    if (unknown == LSTMSENT_UNKNOWN_ID && rows != two)
+        return lstmsent__fail(LSTMSENT_ERR_MISMATCH, "lstmsent_classifier_create: the "
+                              "vocabulary's %zu words and its policy LSTMSENT_UNKNOWN_ID need "
+                              "%lld embedding rows, the model has %lld", V, (long long)two,
+                              (long long)rows);
+    if (rows != one && rows != two)
+        return lstmsent__fail(LSTMSENT_ERR_MISMATCH, "lstmsent_classifier_create: the "
+                              "vocabulary's %zu words need %lld embedding rows (%lld with an "
+                              "unknown id), the model has %lld", V, (long long)one,
+                              (long long)two, (long long)rows);
+    lstmsent_classifier *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "lstmsent_classifier_create: out of memory");
+    c->model = model;
+    c->vocab = vocab;
+    c->unknown = unknown;
+    c->T = o.seq_len;
+    c->O = o.output_size;
+    c->last_token = o.pooling == LSTMSENT_POOL_LAST_TOKEN;
+    *out = c;
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_classifier_load(lstmsent_classifier **out, const char *path,
+                                         const lstmsent_load_options *opts)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(out);
+    *out = NULL;
+    LSTMSENT__CHECK_NULL(path);
+    lstmsent_model *m;
+    lstmsent_corpus *v;
+    lstmsent_status st = lstmsent_model_load(&m, &v, path, opts);
+    if (st != LSTMSENT_OK)
+        return st;
+    if (v == NULL) {
+        lstmsent_model_free(m);
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: the file holds no vocabulary, so it "
+                              "cannot classify text (save the model with its vocabulary: "
+                              "lstmsent_model_save(model, vocab, path))", path);
+    }
+    lstmsent_classifier *c;
+    /* The loader has checked the vocabulary against the embedding already. */
+    st = lstmsent_classifier_create(&c, m, v);
+    if (st != LSTMSENT_OK) {
+        lstmsent_model_free(m);
+        lstmsent_corpus_free(v);
+        return st;
+    }
+    c->own_model = m;
+    c->own_vocab = v;
+    *out = c;
+    return LSTMSENT_OK;
+}
+
+void lstmsent_classifier_free(lstmsent_classifier *classifier)
+{
+    if (classifier == NULL)
+        return;
+    lstmsent__buf_free(&classifier->tok.tok);
+    free(classifier->ids);
+    free(classifier->lengths);
+    free(classifier->out);
+    lstmsent_model_free(classifier->own_model);
+    lstmsent_corpus_free(classifier->own_vocab);
+    free(classifier);
+}
+
+lstmsent_model *lstmsent_classifier_model(const lstmsent_classifier *classifier)
+{
+    return classifier ? classifier->model : NULL;
+}
+
+const lstmsent_corpus *lstmsent_classifier_vocab(const lstmsent_classifier *classifier)
+{
+    return classifier ? classifier->vocab : NULL;
+}
+
+int32_t lstmsent_classifier_num_classes(const lstmsent_classifier *classifier)
+{
+    return classifier ? classifier->O : 0;
+}
+
+int32_t lstmsent_classifier_seq_len(const lstmsent_classifier *classifier)
+{
+    return classifier ? classifier->T : 0;
+}
+
+/* Scratch for batches of `rows` texts; on failure the old scratch stays. */
+static lstmsent_status reserve_rows(lstmsent_classifier *c, size_t rows)
+{
+    if (rows <= c->cap)
+        return LSTMSENT_OK;
+    int32_t *ids = lstmsent__alloc_array(rows * (size_t)c->T, sizeof *ids);
+    int32_t *lengths = lstmsent__alloc_array(rows, sizeof *lengths);
+    float *out = lstmsent__alloc_array(rows * (size_t)c->O, sizeof *out);
+    if (ids == NULL || lengths == NULL || out == NULL) {
+        free(ids);
+        free(lengths);
+        free(out);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "lstmsent_classifier_predict: out of memory "
+                              "for %zu rows", rows);
+    }
+    free(c->ids);
+    free(c->lengths);
+    free(c->out);
+    c->ids = ids;
+    c->lengths = lengths;
+    c->out = out;
+    c->cap = rows;
+    return LSTMSENT_OK;
+}
+
+/* The message for a failed encoding of texts[i]. */
+static lstmsent_status encode_failure(const lstmsent_classifier *c, int r, size_t i,
+                                      size_t bad)
+{
+    static const char fn[] = "lstmsent_classifier_predict";
+    if (r == LSTMSENT_ERR_UTF8)
+        return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: texts[%zu]: invalid UTF-8 at byte %zu of "
+                              "the text", fn, i, bad + 1);
+    if (r == LSTMSENT_ERR_UNKNOWN_WORD) {
+        size_t n = c->tok.tok.len;
+        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: texts[%zu]: word '%.*s%s' is not "
+                              "in the vocabulary (its policy is LSTMSENT_UNKNOWN_ERROR)", fn, i,
+                              (int)(n < 60 ? n : 60), c->tok.tok.data, n > 60 ? "..." : "");
+    }
+    return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", fn);
+}
+
+/* Every check predict makes before writing anything: the texts are there, valid UTF-8
+ * and, under LSTMSENT_UNKNOWN_ERROR, free of unseen words. */
+static lstmsent_status check_texts(lstmsent_classifier *c, const char *const *texts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (texts[i] == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_NULL, "lstmsent_classifier_predict: texts[%zu] "
+                                  "is NULL", i);
+        const size_t len = strlen(texts[i]);
+        size_t bad = 0, tokens;
+        if (c->unknown == LSTMSENT_UNKNOWN_ERROR) {
+            int r = lstmsent__corpus_encode_prefix(c->vocab, &c->tok, texts[i], len, c->unknown,
+                                                   NULL, 0, &tokens, NULL, &bad);
+            if (r != 0)
+                return encode_failure(c, r, i, bad);
+        } else if (!lstmsent__utf8_valid(texts[i], len, &bad)) {
+            return encode_failure(c, LSTMSENT_ERR_UTF8, i, bad);
+        }
+    }
+    return LSTMSENT_OK;
+}
+
+/* Softmax of y (O) into p, in double. */
+static void softmax_row(float *p, const float *y, int32_t O)
+{
+    float mx = y[0];
+    for (int32_t k = 1; k < O; k++)
+        mx = y[k] > mx ? y[k] : mx;
+    double sum = 0.0;
+    for (int32_t k = 0; k < O; k++)
+        sum += exp((double)y[k] - (double)mx);
+    for (int32_t k = 0; k < O; k++)
+        p[k] = (float)(exp((double)y[k] - (double)mx) / sum);
+}
+
+/* Encode, run and write out texts[0, B): one batch. */
+static lstmsent_status predict_batch(lstmsent_classifier *c, const char *const *texts,
+                                     size_t first, size_t B, int32_t *labels, float *probs)
+{
+    const int32_t T = c->T, O = c->O;
+    int32_t run = 1;   // the steps the forward runs
+    for (size_t b = 0; b < B; b++) {
+        int32_t *row = c->ids + b * (size_t)T;
+        size_t tokens = 0, bad = 0;
+        const char *text = texts[first + b];
+        int r = lstmsent__corpus_encode_prefix(c->vocab, &c->tok, text, strlen(text), c->unknown,
+                                               row, (size_t)T, &tokens, NULL, &bad);
+        if (r != 0)
+            return encode_failure(c, r, first + b, bad);
+        const int32_t len = tokens < (size_t)T ? (int32_t)tokens : T;
+        for (int32_t t = len; t < T; t++)
+            row[t] = 0;
+        c->lengths[b] = len;
+        run = len > run ? len : run;
+    }
+    /* The output at a row's last token does not depend on the steps after it. */
+    if (!c->last_token)
+        run = T;
+    else if (run < T)
+        for (size_t b = 1; b < B; b++)
+            memmove(c->ids + b * (size_t)run, c->ids + b * (size_t)T, (size_t)run * sizeof(int32_t));
+    lstmsent_status st = lstmsent_model_forward(c->model, c->ids, (int32_t)B, run, c->lengths,
+                                                NULL, c->out, B * (size_t)O, NULL);
+    if (st != LSTMSENT_OK)
+        return st;
+    for (size_t b = 0; b < B; b++) {
+        const float *y = c->out + b * (size_t)O;
+        if (labels != NULL)
+            labels[first + b] = argmax(y, O);
+        if (probs != NULL)
+            softmax_row(probs + (first + b) * (size_t)O, y, O);
+    }
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent_classifier_predict(lstmsent_classifier *classifier,
+                                            const char *const *texts, size_t n,
+                                            int32_t *labels, float *probs, size_t probs_cap)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(classifier);
+    if (n == 0)
+        return LSTMSENT_OK;
+    LSTMSENT__CHECK_NULL(texts);
+    lstmsent_classifier *c = classifier;
+    size_t need;
+    if (probs != NULL && (!lstmsent__mul_size(n, (size_t)c->O, &need) || probs_cap < need))
+        return lstmsent__fail(LSTMSENT_ERR_BUFFER, "lstmsent_classifier_predict: probs holds "
+                              "%zu floats, %zu texts of %d classes need %zu", probs_cap, n,
+                              (int)c->O, n * (size_t)c->O);
+    lstmsent_status st = check_texts(c, texts, n);
+    if (st == LSTMSENT_OK)
+        st = reserve_rows(c, n < PREDICT_BATCH ? n : PREDICT_BATCH);
+    if (st != LSTMSENT_OK)
+        return st;
+    const int training = lstmsent_model_is_training(c->model);
+    lstmsent_model_set_training(c->model, 0);
+    for (size_t first = 0; first < n && st == LSTMSENT_OK; first += PREDICT_BATCH) {
+        const size_t B = n - first < PREDICT_BATCH ? n - first : PREDICT_BATCH;
+        st = predict_batch(c, texts, first, B, labels, probs);
+    }
+    return restore_mode(c->model, training, st);
+}
+
+lstmsent_status lstmsent_classifier_count_tokens(lstmsent_classifier *classifier,
+                                                 const char *text, size_t *tokens,
+                                                 size_t *unknown)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(classifier);
+    LSTMSENT__CHECK_NULL(text);
+    size_t count = 0, missing = 0, bad = 0;
+    /* Counting only: the padding policy never refuses a word. */
+    int r = lstmsent__corpus_encode_prefix(classifier->vocab, &classifier->tok, text,
+                                           strlen(text), LSTMSENT_UNKNOWN_PAD, NULL, 0, &count,
+                                           &missing, &bad);
+    if (r == LSTMSENT_ERR_UTF8)
+        return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: invalid UTF-8 at byte %zu of the text",
+                              __func__, bad + 1);
+    if (r != 0)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", __func__);
+    if (tokens != NULL)
+        *tokens = count;
+    if (unknown != NULL)
+        *unknown = missing;
     return LSTMSENT_OK;
 }

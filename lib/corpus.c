@@ -621,6 +621,36 @@ const int64_t *lstmsent_corpus_phrase_ids_column(const lstmsent_corpus *corpus)
     return corpus ? corpus->phrase_ids : NULL;
 }
 
+int lstmsent__corpus_encode_prefix(const lstmsent_corpus *corpus, lstmsent__tokenizer *t,
+                                   const char *text, size_t len, lstmsent_unknown policy,
+                                   int32_t *ids, size_t cap, size_t *tokens, size_t *unknown,
+                                   size_t *bad)
+{
+    const vocab *v = &corpus->v;
+    const int32_t unknown_id = policy == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
+    size_t count = 0, missing = 0;
+    int r;
+    lstmsent__tokenizer_reset(t, text, len);
+    while ((r = lstmsent__tokenizer_next(t, bad)) == 1) {
+        int32_t id = vocab_find(v, t->tok.data, t->tok.len, lstmsent__fnv1a(t->tok.data, t->tok.len));
+        if (id == 0) {
+            if (policy == LSTMSENT_UNKNOWN_ERROR)
+                return LSTMSENT_ERR_UNKNOWN_WORD;
+            id = unknown_id;
+            missing++;
+        }
+        if (count < cap)
+            ids[count] = id;
+        count++;
+    }
+    if (r != 0)
+        return r;
+    *tokens = count;
+    if (unknown != NULL)
+        *unknown = missing;
+    return LSTMSENT_OK;
+}
+
 lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char *text,
                                        lstmsent_unknown unknown, int32_t *ids, size_t cap,
                                        size_t *n)
@@ -635,35 +665,22 @@ lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char
     lstmsent_status st = check_unknown(unknown, __func__);
     if (st != LSTMSENT_OK)
         return st;
-    const vocab *v = &corpus->v;
     lstmsent__tokenizer t;
     memset(&t, 0, sizeof t);
-    lstmsent__tokenizer_reset(&t, text, strlen(text));
-    size_t count = 0, bad;
-    int r;
-    while ((r = lstmsent__tokenizer_next(&t, &bad)) == 1) {
-        int32_t id = vocab_find(v, t.tok.data, t.tok.len, lstmsent__fnv1a(t.tok.data, t.tok.len));
-        if (id == 0) {
-            if (unknown == LSTMSENT_UNKNOWN_ERROR) {
-                st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD,
-                                    "%s: word '%.*s%s' is not in the vocabulary", __func__,
-                                    QUOTED(t.tok.data, t.tok.len));
-                break;
-            }
-            id = unknown == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
-        }
-        if (count < cap)
-            ids[count] = id;
-        count++;
-    }
+    size_t count = 0, bad = 0;
+    int r = lstmsent__corpus_encode_prefix(corpus, &t, text, strlen(text), unknown, ids, cap,
+                                           &count, NULL, &bad);
+    if (r == LSTMSENT_ERR_UNKNOWN_WORD)
+        st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: word '%.*s%s' is not in the "
+                            "vocabulary", __func__, QUOTED(t.tok.data, t.tok.len));
+    else if (r == LSTMSENT_ERR_UTF8)
+        st = lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: invalid UTF-8 at byte %zu of the text",
+                            __func__, bad + 1);
+    else if (r != 0)
+        st = lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", __func__);
     lstmsent__buf_free(&t.tok);
     if (st != LSTMSENT_OK)
         return st;
-    if (r == LSTMSENT_ERR_UTF8)
-        return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: invalid UTF-8 at byte %zu of the text",
-                              __func__, bad + 1);
-    if (r != 0)
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", __func__);
     *n = count;
     if (count > cap)
         return lstmsent__fail(LSTMSENT_ERR_BUFFER, "%s: %zu tokens, room for %zu", __func__,

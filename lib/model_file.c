@@ -977,16 +977,24 @@ static lstmsent_status compare_options(const lstmsent_model_options *f,
     return LSTMSENT_OK;
 }
 
+/* The optimizer must have the checkpoint's betas, eps and weight decay. The learning rate
+ * is not compared but restored (*lr): a schedule changes it during training, and a resume
+ * continues with the rate in force when the checkpoint was saved. */
 static lstmsent_status compare_adam(const lstmsent__st_file *f, const char *src,
-                                    const lstmsent_adam_options *a)
+                                    const lstmsent_adam_options *a, double *lr)
 {
-    static const char *const keys[5] = {"adam.lr", "adam.beta1", "adam.beta2", "adam.eps",
+    static const char *const keys[4] = {"adam.beta1", "adam.beta2", "adam.eps",
                                          "adam.weight_decay"};
-    const double have[5] = {a->lr, a->beta1, a->beta2, a->eps, a->weight_decay};
-    for (int k = 0; k < 5; k++) {
+    const double have[4] = {a->beta1, a->beta2, a->eps, a->weight_decay};
+    lstmsent_status st = meta_double(f, src, "adam.lr", 1, lr);
+    if (st != LSTMSENT_OK)
+        return st;
+    if (!(*lr > 0.0))
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'adam.lr' = %.17g is not a "
+                              "learning rate (> 0)", src, *lr);
+    for (int k = 0; k < 4; k++) {
         double v;
-        lstmsent_status st = meta_double(f, src, keys[k], 1, &v);
-        if (st != LSTMSENT_OK)
+        if ((st = meta_double(f, src, keys[k], 1, &v)) != LSTMSENT_OK)
             return st;
         if (v != have[k])
             return lstmsent__fail(LSTMSENT_ERR_MISMATCH, "%s: the checkpoint's %s is %.17g, the "
@@ -1022,7 +1030,8 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
     size_t n_floats;
     int64_t cur_step;
     lstmsent__optim_get_state(optim, &ao, &cur_m, &cur_v, &n_floats, &cur_step);
-    if ((st = compare_adam(f, src, &ao)) != LSTMSENT_OK)
+    double lr;
+    if ((st = compare_adam(f, src, &ao, &lr)) != LSTMSENT_OK)
         return st;
 
     size_t n;
@@ -1083,6 +1092,7 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
         float *params = lstmsent__model_params(model, &np);
         memcpy(params, buf, np * sizeof(float));
         lstmsent__optim_set_state(optim, bm, bv, adam_step);
+        (void)lstmsent_optim_set_lr(optim, lr);   /* checked above: cannot fail */
         lstmsent__model_set_rng(model, model_rng);
         if (sampler != NULL) {
             lstmsent__sampler_set_state(sampler, sampler_rng, order, n_order, (size_t)next);

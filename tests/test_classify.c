@@ -535,6 +535,413 @@ START_TEST(test_evaluate_refusals)
 }
 END_TEST
 
+/* ---- the classifier ------------------------------------------------------------------- */
+
+/* The classifier's result for one text, made by hand: lstmsent_corpus_encode with the
+ * vocabulary's policy, the first T ids padded with 0 on the right, one forward in
+ * evaluation mode over the full T, argmax and a softmax in double. */
+static int32_t manual_predict(lstmsent_model *m, const lstmsent_corpus *vocab, const char *text,
+                              double *p)
+{
+    lstmsent_model_options o;
+    lstmsent_model_get_options(m, &o);
+    const int32_t T = o.seq_len, O = o.output_size;
+    int32_t ids[64] = {0}, all[64];
+    size_t n;
+    ck_assert_int_eq(lstmsent_corpus_encode(vocab, text, lstmsent_corpus_unknown_policy(vocab),
+                                            all, 64, &n), LSTMSENT_OK);
+    int32_t len = n < (size_t)T ? (int32_t)n : T;
+    memcpy(ids, all, (size_t)len * sizeof *ids);
+    float y[LSTMSENT_MAX_CLASSES];
+    int training = lstmsent_model_is_training(m);
+    lstmsent_model_set_training(m, 0);
+    ck_assert_int_eq(lstmsent_model_forward(m, ids, 1, T, &len, NULL, y, (size_t)O, NULL),
+                     LSTMSENT_OK);
+    lstmsent_model_set_training(m, training);
+    double mx = y[0], sum = 0.0;
+    for (int k = 1; k < O; k++)
+        mx = y[k] > mx ? y[k] : mx;
+    for (int k = 0; k < O; k++)
+        sum += exp((double)y[k] - mx);
+    for (int k = 0; k < O; k++)
+        p[k] = exp((double)y[k] - mx) / sum;
+    return ref_argmax(y, O);
+}
+
+static const char *const texts[] = {
+    "A gorgeous , witty , seductive movie .",
+    "the story is bland and the acting worse",
+    /* 21 tokens: cut to the first 12 */
+    "An engaging , if uneven , film about grief , loss , and the dull , dull story of a film",
+    "",
+    " \t\n ",
+    "zyzzyva quux",                /* unseen words only */
+    "NOT BAD at all zyzzyva .",    /* upper case, and one unseen word */
+    "dull",
+};
+#define N_TEXTS (sizeof texts / sizeof texts[0])
+
+/* Without texts[2], every text is shorter than T: a batch that last-token pooling runs
+ * for fewer steps. */
+static const char *const short_texts[] = {
+    "the story", "A gorgeous , witty , seductive movie .", "", "bland", "zyzzyva", "dull , dull",
+};
+
+/* labels and probs of list[i % count] for i < n against manual_predict. */
+static void assert_list_matches(lstmsent_classifier *k, const char *const *list, size_t count,
+                                size_t n)
+{
+    lstmsent_model *m = lstmsent_classifier_model(k);
+    const lstmsent_corpus *v = lstmsent_classifier_vocab(k);
+    const int32_t O = lstmsent_classifier_num_classes(k);
+    const char **in = malloc(n * sizeof *in);
+    int32_t *labels = malloc(n * sizeof *labels);
+    float *probs = malloc(n * (size_t)O * sizeof *probs);
+    ck_assert(in && labels && probs);
+    for (size_t i = 0; i < n; i++)
+        in[i] = list[i % count];
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in, n, labels, probs, n * (size_t)O),
+                     LSTMSENT_OK);
+    for (size_t i = 0; i < count && i < n; i++) {
+        double p[LSTMSENT_MAX_CLASSES], sum = 0.0;
+        int32_t want = manual_predict(m, v, list[i], p);
+        for (size_t r = i; r < n; r += count) {
+            ck_assert_msg(labels[r] == want, "text %zu (row %zu): label %d, by hand %d", i, r,
+                          labels[r], want);
+            for (int32_t c = 0; c < O; c++)
+                ck_assert_msg(fabs(probs[r * O + c] - p[c]) < 1e-6, "text %zu class %d: %.9g, "
+                              "by hand %.9g", i, c, probs[r * O + c], p[c]);
+        }
+        for (int32_t c = 0; c < O; c++)
+            sum += probs[i * O + c];
+        ck_assert_double_eq_tol(sum, 1.0, 1e-5);
+    }
+    free(in);
+    free(labels);
+    free(probs);
+}
+
+static void assert_predict_matches(lstmsent_classifier *k, size_t n)
+{
+    assert_list_matches(k, texts, N_TEXTS, n);
+    assert_list_matches(k, short_texts, sizeof short_texts / sizeof short_texts[0], n);
+}
+
+static lstmsent_corpus *eval_corpus(const lstmsent_corpus_options *o)
+{
+    lstmsent_corpus *c;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&c, data_path("eval.tsv"), o), LSTMSENT_OK);
+    return c;
+}
+
+/* Both heads, both poolings, one text and batches past the 256-row chunk. */
+START_TEST(test_predict_equals_manual_forward)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    const lstmsent_head heads[2] = {LSTMSENT_HEAD_SIGMOID, LSTMSENT_HEAD_LOGITS};
+    const lstmsent_pooling pools[2] = {LSTMSENT_POOL_LAST_STEP, LSTMSENT_POOL_LAST_TOKEN};
+    for (int v = 0; v < 4; v++) {
+        lstmsent_model *m = tiny_model(lstmsent_corpus_vocab_size(c), heads[v % 2],
+                                       pools[v / 2], 21 + (uint64_t)v);
+        lstmsent_classifier *k;
+        ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_classifier_num_classes(k), 5);
+        ck_assert_int_eq(lstmsent_classifier_seq_len(k), TINY_T);
+        ck_assert_ptr_eq(lstmsent_classifier_model(k), m);
+        ck_assert_ptr_eq(lstmsent_classifier_vocab(k), c);
+        assert_predict_matches(k, 1);
+        assert_predict_matches(k, N_TEXTS);
+        assert_predict_matches(k, 300);
+        /* The mode comes back: training before, training after. */
+        ck_assert_int_eq(lstmsent_model_is_training(m), 1);
+        lstmsent_model_set_training(m, 0);
+        assert_predict_matches(k, 3);
+        ck_assert_int_eq(lstmsent_model_is_training(m), 0);
+        /* labels alone, probs alone. */
+        int32_t lab[N_TEXTS];
+        float pr[N_TEXTS * 5];
+        ck_assert_int_eq(lstmsent_classifier_predict(k, texts, N_TEXTS, lab, NULL, 0), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_classifier_predict(k, texts, N_TEXTS, NULL, pr, N_TEXTS * 5),
+                         LSTMSENT_OK);
+        for (size_t i = 0; i < N_TEXTS; i++) {
+            double p[5];
+            ck_assert_int_eq(lab[i], manual_predict(m, c, texts[i], p));
+        }
+        lstmsent_classifier_free(k);
+        lstmsent_model_free(m);
+    }
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* A long text keeps its first T tokens; an empty text is an empty phrase's dataset row; a
+ * text of unseen words keeps one (padding) step per word. */
+START_TEST(test_truncation_empty_and_unknown_texts)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    for (int pool = 0; pool < 2; pool++) {
+        lstmsent_model *m = tiny_model(lstmsent_corpus_vocab_size(c), LSTMSENT_HEAD_LOGITS,
+                                       (lstmsent_pooling)pool, 31);
+        lstmsent_classifier *k;
+        ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+        size_t tokens = 0, unknown = 9;
+        ck_assert_int_eq(lstmsent_classifier_count_tokens(k, texts[2], &tokens, &unknown),
+                         LSTMSENT_OK);
+        ck_assert_uint_eq(tokens, 21);
+        ck_assert_uint_eq(unknown, 2);   /* loss, of */
+        /* The same as the text cut by hand after its 12th token. */
+        const char *cut = "An engaging , if uneven , film about grief , loss ,";
+        ck_assert_int_eq(lstmsent_classifier_count_tokens(k, cut, &tokens, NULL), LSTMSENT_OK);
+        ck_assert_uint_eq(tokens, TINY_T);
+        const char *pair[2] = {texts[2], cut};
+        float p[10];
+        ck_assert_int_eq(lstmsent_classifier_predict(k, pair, 2, NULL, p, 10), LSTMSENT_OK);
+        for (int j = 0; j < 5; j++)
+            ck_assert_float_eq(p[j], p[5 + j]);
+
+        /* Empty and white-space texts: the row of an empty phrase in a dataset. */
+        lstmsent_corpus_options o;
+        lstmsent_corpus_options_default(&o);
+        o.vocabulary = c;
+        const char *phr[3] = {"", "zyzzyva quux", "  "};
+        lstmsent_corpus *ec;
+        ck_assert_int_eq(lstmsent_corpus_create(&ec, phr, NULL, 3, &o), LSTMSENT_OK);
+        lstmsent_dataset *d = dataset_of(ec, TINY_T);
+        ck_assert_int_eq(lstmsent_dataset_lengths(d)[0], 0);
+        ck_assert_int_eq(lstmsent_dataset_lengths(d)[1], 2);
+        float probs[15];
+        int32_t lab[3];
+        ck_assert_int_eq(lstmsent_classifier_predict(k, phr, 3, lab, probs, 15), LSTMSENT_OK);
+        for (int r = 0; r < 3; r++) {
+            float y[5];
+            row_outputs(m, d, (size_t)r, y);
+            ck_assert_int_eq(lab[r], ref_argmax(y, 5));
+            double mx = y[0], sum = 0;
+            for (int j = 1; j < 5; j++)
+                mx = y[j] > mx ? y[j] : mx;
+            for (int j = 0; j < 5; j++)
+                sum += exp(y[j] - mx);
+            for (int j = 0; j < 5; j++)
+                ck_assert(fabs(probs[r * 5 + j] - exp(y[j] - mx) / sum) < 1e-6);
+        }
+        for (int j = 0; j < 5; j++)
+            ck_assert_float_eq(probs[j], probs[10 + j]);
+        /* Under last-token pooling "zyzzyva quux" is read after two padding steps, the
+         * empty text after one: not the same answer. */
+        if (pool == LSTMSENT_POOL_LAST_TOKEN) {
+            int same = 1;
+            for (int j = 0; j < 5; j++)
+                same = same && probs[j] == probs[5 + j];
+            ck_assert(!same);
+        }
+        lstmsent_dataset_free(d);
+        lstmsent_corpus_free(ec);
+        lstmsent_classifier_free(k);
+        lstmsent_model_free(m);
+    }
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* The vocabulary's policy decides what an unseen word is. */
+START_TEST(test_predict_uses_the_vocabulary_policy)
+{
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    o.unknown = LSTMSENT_UNKNOWN_ID;
+    o.min_count = 2;                  /* rare words of eval.tsv become unknown as well */
+    lstmsent_corpus *c = eval_corpus(&o);
+    const size_t V = lstmsent_corpus_vocab_size(c);
+    lstmsent_model_options mo;
+    tiny_options(&mo, V, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_TOKEN, 41);
+    lstmsent_model *m;
+    lstmsent_classifier *k = (lstmsent_classifier *)&k;
+    /* V + 1 rows have no room for the unknown id. */
+    ck_assert_int_eq(lstmsent_model_create(&m, &mo), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_ERR_MISMATCH);
+    ck_assert_ptr_null(k);
+    ck_assert_msg(strstr(lstmsent_last_error(), "policy LSTMSENT_UNKNOWN_ID need") != NULL, "%s",
+                  lstmsent_last_error());
+    lstmsent_model_free(m);
+    mo.num_embeddings = (int64_t)V + 2;
+    ck_assert_int_eq(lstmsent_model_create(&m, &mo), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+    assert_predict_matches(k, N_TEXTS);
+    /* "zyzzyva quux" is two unknown ids here. */
+    int32_t ids[2];
+    size_t n;
+    ck_assert_int_eq(lstmsent_corpus_encode(c, "zyzzyva quux", LSTMSENT_UNKNOWN_ID, ids, 2, &n),
+                     LSTMSENT_OK);
+    ck_assert_int_eq(ids[0], (int32_t)V + 1);
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
+
+    /* LSTMSENT_UNKNOWN_ERROR refuses the whole call, naming the text and the word. */
+    o.unknown = LSTMSENT_UNKNOWN_ERROR;
+    o.min_count = 1;
+    c = eval_corpus(&o);
+    m = tiny_model(lstmsent_corpus_vocab_size(c), LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 2);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+    int32_t lab[3] = {-7, -7, -7};
+    float pr[15];
+    for (int j = 0; j < 15; j++)
+        pr[j] = -7.0f;
+    const char *in[3] = {"a gorgeous movie", "bland", "a splendid movie"};
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in, 3, lab, pr, 15),
+                     LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_str_eq(lstmsent_last_error(), "lstmsent_classifier_predict: texts[2]: word "
+                     "'splendid' is not in the vocabulary (its policy is LSTMSENT_UNKNOWN_ERROR)");
+    for (int j = 0; j < 3; j++)
+        ck_assert_int_eq(lab[j], -7);
+    for (int j = 0; j < 15; j++)
+        ck_assert_float_eq(pr[j], -7.0f);
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in, 2, lab, pr, 10), LSTMSENT_OK);
+    size_t tokens, unknown;
+    ck_assert_int_eq(lstmsent_classifier_count_tokens(k, in[2], &tokens, &unknown), LSTMSENT_OK);
+    ck_assert_uint_eq(tokens, 3);
+    ck_assert_uint_eq(unknown, 1);
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+START_TEST(test_predict_refusals)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    const size_t V = lstmsent_corpus_vocab_size(c);
+    lstmsent_model *m = tiny_model(V, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 3);
+    lstmsent_classifier *k = (lstmsent_classifier *)&k;
+    ck_assert_int_eq(lstmsent_classifier_create(NULL, m, c), LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, NULL, c), LSTMSENT_ERR_NULL);
+    ck_assert_ptr_null(k);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, NULL), LSTMSENT_ERR_NULL);
+    /* A vocabulary that is not the model's: too few or too many rows. */
+    lstmsent_model *big = tiny_model(V + 2, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 3);
+    k = (lstmsent_classifier *)&k;
+    ck_assert_int_eq(lstmsent_classifier_create(&k, big, c), LSTMSENT_ERR_MISMATCH);
+    ck_assert_ptr_null(k);
+    ck_assert_msg(strstr(lstmsent_last_error(), "need") != NULL, "%s", lstmsent_last_error());
+    lstmsent_model_free(big);
+    lstmsent_model *small = tiny_model(3, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 3);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, small, c), LSTMSENT_ERR_MISMATCH);
+    lstmsent_model_free(small);
+    /* V + 2 rows with the padding policy are fine (the last row is never read). */
+    lstmsent_model *spare = tiny_model(V + 1, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 3);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, spare, c), LSTMSENT_OK);
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(spare);
+
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+    int32_t lab[4] = {-7, -7, -7, -7};
+    float pr[20];
+    for (int j = 0; j < 20; j++)
+        pr[j] = -7.0f;
+    /* Invalid UTF-8 in one text: nothing written, the text named. */
+    const char *in[4] = {"good", "fine", "caf\xc3", "bad"};
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in, 4, lab, pr, 20), LSTMSENT_ERR_UTF8);
+    ck_assert_str_eq(lstmsent_last_error(), "lstmsent_classifier_predict: texts[2]: invalid UTF-8 "
+                     "at byte 4 of the text");
+    const char *in2[2] = {"good", NULL};
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in2, 2, lab, pr, 20), LSTMSENT_ERR_NULL);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "texts[1] is NULL"));
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in, 2, lab, pr, 9), LSTMSENT_ERR_BUFFER);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "probs holds 9 floats"));
+    for (int j = 0; j < 4; j++)
+        ck_assert_int_eq(lab[j], -7);
+    for (int j = 0; j < 20; j++)
+        ck_assert_float_eq(pr[j], -7.0f);
+    ck_assert_int_eq(lstmsent_model_is_training(m), 1);
+    ck_assert_int_eq(lstmsent_classifier_predict(NULL, in, 1, lab, NULL, 0), LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_predict(k, NULL, 1, lab, NULL, 0), LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_predict(k, NULL, 0, NULL, NULL, 0), LSTMSENT_OK);
+    size_t tokens;
+    ck_assert_int_eq(lstmsent_classifier_count_tokens(k, "caf\xc3", &tokens, NULL),
+                     LSTMSENT_ERR_UTF8);
+    ck_assert_int_eq(lstmsent_classifier_count_tokens(k, NULL, &tokens, NULL), LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_count_tokens(k, "", NULL, NULL), LSTMSENT_OK);
+    lstmsent_classifier_free(k);
+    lstmsent_classifier_free(NULL);
+    ck_assert_ptr_null(lstmsent_classifier_model(NULL));
+    ck_assert_ptr_null(lstmsent_classifier_vocab(NULL));
+    ck_assert_int_eq(lstmsent_classifier_num_classes(NULL), 0);
+    ck_assert_int_eq(lstmsent_classifier_seq_len(NULL), 0);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* One call from a model file: the same answers as the model and vocabulary it was saved
+ * from, the policy and seq_len carried by the file. */
+START_TEST(test_classifier_load)
+{
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    o.unknown = LSTMSENT_UNKNOWN_ID;
+    lstmsent_corpus *c = eval_corpus(&o);
+    lstmsent_model_options mo;
+    tiny_options(&mo, lstmsent_corpus_vocab_size(c), LSTMSENT_HEAD_LOGITS,
+                 LSTMSENT_POOL_LAST_TOKEN, 51);
+    mo.num_embeddings++;
+    mo.seq_len = 9;
+    lstmsent_model *m;
+    ck_assert_int_eq(lstmsent_model_create(&m, &mo), LSTMSENT_OK);
+    scale_param(m, "fc.weight", 8.0f);
+    lstmsent_classifier *a, *b = (lstmsent_classifier *)&b;
+    ck_assert_int_eq(lstmsent_classifier_create(&a, m, c), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m, c, tmp_path("m.safetensors")), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_load(&b, tmp_path("m.safetensors"), NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_seq_len(b), 9);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(lstmsent_classifier_vocab(b)),
+                     LSTMSENT_UNKNOWN_ID);
+    ck_assert_int_eq(lstmsent_model_is_training(lstmsent_classifier_model(b)), 1);
+    int32_t la[N_TEXTS], lb[N_TEXTS];
+    float pa[N_TEXTS * 5], pb[N_TEXTS * 5];
+    ck_assert_int_eq(lstmsent_classifier_predict(a, texts, N_TEXTS, la, pa, N_TEXTS * 5),
+                     LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_predict(b, texts, N_TEXTS, lb, pb, N_TEXTS * 5),
+                     LSTMSENT_OK);
+    ck_assert(memcmp(la, lb, sizeof la) == 0);
+    ck_assert(memcmp(pa, pb, sizeof pa) == 0);
+    assert_predict_matches(b, N_TEXTS);
+    lstmsent_classifier_free(b);
+
+    /* Without a vocabulary there is nothing to encode text with. */
+    ck_assert_int_eq(lstmsent_model_save(m, NULL, tmp_path("bare.safetensors")), LSTMSENT_OK);
+    b = (lstmsent_classifier *)&b;
+    ck_assert_int_eq(lstmsent_classifier_load(&b, tmp_path("bare.safetensors"), NULL),
+                     LSTMSENT_ERR_METADATA);
+    ck_assert_ptr_null(b);
+    ck_assert_msg(strstr(lstmsent_last_error(), "bare.safetensors: the file holds no "
+                         "vocabulary") != NULL, "%s", lstmsent_last_error());
+    /* The loader's own checks, such as the vocabulary's digest. */
+    FILE *f = fopen(tmp_path("m.safetensors"), "rb");
+    ck_assert_ptr_nonnull(f);
+    char *img = malloc(1 << 16);
+    size_t len = fread(img, 1, 1 << 16, f);
+    fclose(f);
+    char *at = memmem(img, len, "\"vocab_digest\":\"", 16);
+    ck_assert_ptr_nonnull(at);
+    at[16] = at[16] == '0' ? '1' : '0';
+    f = fopen(tmp_path("digest.safetensors"), "wb");
+    ck_assert_uint_eq(fwrite(img, 1, len, f), len);
+    fclose(f);
+    free(img);
+    ck_assert_int_eq(lstmsent_classifier_load(&b, tmp_path("digest.safetensors"), NULL),
+                     LSTMSENT_ERR_DIGEST);
+    ck_assert_ptr_null(b);
+    ck_assert_int_eq(lstmsent_classifier_load(&b, tmp_path("missing.safetensors"), NULL),
+                     LSTMSENT_ERR_IO);
+    ck_assert_int_eq(lstmsent_classifier_load(NULL, tmp_path("m.safetensors"), NULL),
+                     LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_load(&b, NULL, NULL), LSTMSENT_ERR_NULL);
+    lstmsent_classifier_free(a);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("classify");
@@ -545,6 +952,14 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_no_sentences_is_nan);
     tcase_add_test(tc, test_evaluate_restores_mode_and_keeps_model);
     tcase_add_test(tc, test_evaluate_refusals);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("classifier");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_predict_equals_manual_forward);
+    tcase_add_test(tc, test_truncation_empty_and_unknown_texts);
+    tcase_add_test(tc, test_predict_uses_the_vocabulary_policy);
+    tcase_add_test(tc, test_predict_refusals);
+    tcase_add_test(tc, test_classifier_load);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -950,6 +950,59 @@ static void resume_case(int before, int after)
     run_free(&b);
 }
 
+/* A learning-rate schedule: the rate changed with lstmsent_optim_set_lr before the save is
+ * the rate after the load, and training resumes bit for bit (the schedule continuing). */
+START_TEST(test_resume_after_set_lr_is_bit_identical)
+{
+    run a;
+    run_create(&a, 3, 77, 0.01);
+    int64_t epoch_a = 0;
+    train(&a, 3, &epoch_a);
+    ck_assert_int_eq(lstmsent_optim_set_lr(a.optim, 0.004), LSTMSENT_OK);
+    train(&a, 2, &epoch_a);
+    ck_assert_int_eq(lstmsent_checkpoint_save(path_a, a.model, a.optim, a.sampler, NULL,
+                                              epoch_a, 5), LSTMSENT_OK);
+    train(&a, 2, &epoch_a);
+    ck_assert_int_eq(lstmsent_optim_set_lr(a.optim, 0.001), LSTMSENT_OK);
+    train(&a, 3, &epoch_a);
+
+    run b;
+    run_create(&b, 1234, 999, 0.01);   /* made with the schedule's first rate */
+    int64_t epoch_b = -1;
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, b.model, b.optim, b.sampler, &epoch_b,
+                                              NULL), LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(b.optim) == 0.004);
+    train(&b, 2, &epoch_b);
+    ck_assert_int_eq(lstmsent_optim_set_lr(b.optim, 0.001), LSTMSENT_OK);
+    train(&b, 3, &epoch_b);
+    assert_same_params(a.model, b.model);
+
+    /* The rate is in the file at full precision; a rate that is none is refused. */
+    size_t len, elen;
+    unsigned char *img = read_all(path_a, &len);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "adam.lr"), "0.0040000000000000001");
+    lstmsent__st_free(f);
+    const char *bad_lr[3] = {"0", "-0.01", "x"};
+    for (int i = 0; i < 3; i++) {
+        edit e = {.meta = {"adam.lr", bad_lr[i]}};
+        unsigned char *bad = rewrite(img, len, &e, &elen);
+        write_all(path_b, bad, elen);
+        free(bad);
+        ck_assert_int_eq(lstmsent_optim_set_lr(b.optim, 0.3), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_checkpoint_load(path_b, b.model, b.optim, NULL, NULL, NULL),
+                         LSTMSENT_ERR_METADATA);
+        ck_assert_msg(strstr(lstmsent_last_error(), "'adam.lr'") != NULL, "%s",
+                      lstmsent_last_error());
+        ck_assert(lstmsent_optim_get_lr(b.optim) == 0.3);
+    }
+    free(img);
+    run_free(&a);
+    run_free(&b);
+}
+END_TEST
+
 START_TEST(test_resume_mid_epoch_is_bit_identical)
 {
     resume_case(7, 9);   /* saved after batch 2 of epoch 2, continued across two epochs */
@@ -998,18 +1051,39 @@ START_TEST(test_checkpoint_mismatch_leaves_handles)
     ck_assert_int_eq(s, 43);
     free(before);
 
-    /* Same model options, other Adam options: refused, nothing changed. */
+    /* Same model options, another learning rate: the checkpoint's rate is restored (a
+     * schedule may have moved it), so the load succeeds. */
     run b;
     run_create(&b, 3, 5, 0.02);
-    before = params_copy(b.model, &n);
-    ck_assert_int_eq(lstmsent_sampler_draw(b.sampler, 3), LSTMSENT_OK);
     ck_assert_int_eq(lstmsent_checkpoint_load(path_a, b.model, b.optim, b.sampler, NULL, NULL),
+                     LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(b.optim) == 0.01);
+    /* Other betas: refused, nothing changed. */
+    lstmsent_optim *beta_opt;
+    lstmsent_adam_options ao;
+    lstmsent_adam_options_default(&ao);
+    ao.lr = 0.01;
+    ao.beta1 = 0.8;
+    lstmsent_model *beta_model = small_model(a.corpus, 3);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&beta_opt, beta_model, &ao), LSTMSENT_OK);
+    before = params_copy(beta_model, &n);
+    ck_assert_int_eq(lstmsent_optim_set_lr(beta_opt, 0.3), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, beta_model, beta_opt, NULL, NULL, NULL),
                      LSTMSENT_ERR_MISMATCH);
-    ck_assert_msg(strstr(lstmsent_last_error(), "adam.lr") != NULL, "%s", lstmsent_last_error());
-    ck_assert(memcmp(before, lstmsent__model_params(b.model, NULL), n * sizeof *before) == 0);
+    ck_assert_msg(strstr(lstmsent_last_error(), "adam.beta1") != NULL, "%s", lstmsent_last_error());
+    ck_assert(memcmp(before, lstmsent__model_params(beta_model, NULL), n * sizeof *before) == 0);
+    ck_assert(lstmsent_optim_get_lr(beta_opt) == 0.3);   /* a refusal leaves the rate */
+    ck_assert_int_eq(lstmsent_optim_step_count(beta_opt), 0);
+    lstmsent_optim_free(beta_opt);
+    lstmsent_model_free(beta_model);
+    /* A rate set since is replaced by the checkpoint's. */
+    ck_assert_int_eq(lstmsent_optim_set_lr(b.optim, 0.5), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, b.model, b.optim, NULL, NULL, NULL),
+                     LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(b.optim) == 0.01);
     size_t rows;
     lstmsent_sampler_rows(b.sampler, &rows);
-    ck_assert_uint_eq(rows, 3);
+    ck_assert_uint_gt(rows, 0);
 
     /* An optimizer of another model. */
     ck_assert_int_eq(lstmsent_checkpoint_load(path_a, a.model, b.optim, NULL, NULL, NULL),
@@ -1226,6 +1300,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_resume_mid_epoch_is_bit_identical);
     tcase_add_test(tc, test_resume_at_epoch_boundary_is_bit_identical);
     tcase_add_test(tc, test_resume_before_any_epoch);
+    tcase_add_test(tc, test_resume_after_set_lr_is_bit_identical);
     tcase_add_test(tc, test_checkpoint_mismatch_leaves_handles);
     tcase_add_test(tc, test_checkpoint_bad_files);
     tcase_add_test(tc, test_seed_corpus_labels);

@@ -480,6 +480,13 @@ LSTMSENT_API lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent
 /* optimizer.zero_grad(): zero the gradients of the optimizer's model. */
 LSTMSENT_API lstmsent_status lstmsent_optim_zero_grad(lstmsent_optim *optim, lstmsent_model *model);
 LSTMSENT_API int64_t lstmsent_optim_step_count(const lstmsent_optim *optim);
+/* The learning rate of the next steps, for schedules (decay, warm-up): lr finite and > 0,
+ * else LSTMSENT_ERR_INVALID and the rate unchanged. The other Adam options are fixed at
+ * creation. A checkpoint stores the rate in force and lstmsent_checkpoint_load restores
+ * it. */
+LSTMSENT_API lstmsent_status lstmsent_optim_set_lr(lstmsent_optim *optim, double lr);
+/* The learning rate in force (0 for NULL). */
+LSTMSENT_API double lstmsent_optim_get_lr(const lstmsent_optim *optim);
 
 /* ------------------------------------------------------------------------------------
  * Model files: safetensors models and training checkpoints (docs/model-files.md)
@@ -530,9 +537,10 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_save(const char *path,
                                                       int64_t epoch, int64_t step);
 
 /* Restore a checkpoint INTO existing handles: model made with the same options (the seed
- * aside), optim made for that model with the same Adam options, sampler (may be NULL: its
- * state in the file is then ignored) over a dataset of the same number of rows;
- * otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
+ * aside), optim made for that model with the same Adam betas, eps and weight decay (its
+ * learning rate is replaced by the checkpoint's, which a schedule may have changed with
+ * lstmsent_optim_set_lr), sampler (may be NULL: its state in the file is then ignored)
+ * over a dataset of the same number of rows; otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
  * checked whole before any handle changes, so a failed load leaves them as they were.
  * Training continued from here gives the same numbers, bit for bit, as the run that
  * saved it (same thread count; the LSTM state a loop carries between batches is the
@@ -592,6 +600,83 @@ typedef struct lstmsent_eval_result {
 LSTMSENT_API lstmsent_status lstmsent_model_evaluate(lstmsent_model *model,
                                                      const lstmsent_dataset *data,
                                                      size_t batch, lstmsent_eval_result *out);
+
+/* ------------------------------------------------------------------------------------
+ * Classifier: a model with its vocabulary, labelling raw text
+ * ---------------------------------------------------------------------------------- */
+
+/* Pairs a model with the vocabulary its ids come from, so that text goes in and classes
+ * come out; the model itself knows no words. Text is encoded as the training corpus was:
+ * text.lower().split(), each word's id in the vocabulary, an unseen word by the
+ * vocabulary's own policy (lstmsent_corpus_unknown_policy), then padded on the right with
+ * 0 or cut to the first seq_len tokens (the model's option; cutting is no error), as
+ * lstmsent_dataset_create's defaults do. What the model then sees:
+ *   - an empty text (or one of white space only) has no token: a row of padding only with
+ *     length 0, exactly an empty phrase's row in a dataset. Under LSTMSENT_POOL_LAST_STEP
+ *     the model reads it after seq_len padding steps, under LSTMSENT_POOL_LAST_TOKEN after
+ *     one (step 0, the pooling rule for a zero-length row).
+ *   - a text of unseen words only keeps one step per word: under LSTMSENT_UNKNOWN_PAD each
+ *     is the padding id 0 (so "foo bar" is [0, 0, 0, ...] of length 2, not an empty row),
+ *     under LSTMSENT_UNKNOWN_ID the unknown id, and LSTMSENT_UNKNOWN_ERROR refuses the
+ *     call (LSTMSENT_ERR_UNKNOWN_WORD).
+ * Threads: one thread at a time per classifier, and not while another thread uses its
+ * model (the model's workspace is shared); the forward itself uses the library's threads
+ * (lstmsent_set_threads). */
+typedef struct lstmsent_classifier lstmsent_classifier;
+
+/* A classifier over model and vocab, which it borrows: both must outlive it. The vocabulary
+ * must fit the model's embedding: vocab_size + 1 or + 2 rows, and + 2 when its policy is
+ * LSTMSENT_UNKNOWN_ID (the unknown id must be a row), else LSTMSENT_ERR_MISMATCH. On
+ * failure *out is NULL. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_create(lstmsent_classifier **out,
+                                                        lstmsent_model *model,
+                                                        const lstmsent_corpus *vocab);
+/* A classifier from a model file saved with its vocabulary (lstmsent_model_save(model,
+ * vocab, path)), owning both. Every check and status of lstmsent_model_load applies (a
+ * vocabulary that does not give its digest: LSTMSENT_ERR_DIGEST, ...); a file without a
+ * vocabulary fails with LSTMSENT_ERR_METADATA. opts may be NULL. On failure *out is NULL. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_load(lstmsent_classifier **out,
+                                                      const char *path,
+                                                      const lstmsent_load_options *opts);
+LSTMSENT_API void lstmsent_classifier_free(lstmsent_classifier *classifier);
+
+/* The model and vocabulary (borrowed or owned: valid while the classifier lives), the
+ * number of classes O (the model's output_size) and the T texts are padded to (its
+ * seq_len). NULL or 0 for a NULL classifier. */
+LSTMSENT_API lstmsent_model *lstmsent_classifier_model(const lstmsent_classifier *classifier);
+LSTMSENT_API const lstmsent_corpus *lstmsent_classifier_vocab(
+    const lstmsent_classifier *classifier);
+LSTMSENT_API int32_t lstmsent_classifier_num_classes(const lstmsent_classifier *classifier);
+LSTMSENT_API int32_t lstmsent_classifier_seq_len(const lstmsent_classifier *classifier);
+
+/* Classify n NUL-terminated UTF-8 texts: each encoded as above, then evaluation-mode
+ * forwards from a zero state in batches of up to 256 texts. labels (n values, may be NULL)
+ * get each text's class, the argmax of the model's outputs (the first of equal maxima);
+ * probs (n * O floats, row-major, may be NULL; probs_cap is checked) get the softmax of
+ * the outputs: for LSTMSENT_HEAD_LOGITS the softmax of the logits, for
+ * LSTMSENT_HEAD_SIGMOID the softmax of the sigmoid outputs, which is exactly the
+ * distribution the tutorial's criterion scores. The outputs are those of
+ * lstmsent_model_forward on the encoded rows, to float rounding (under
+ * LSTMSENT_POOL_LAST_TOKEN the steps after a batch's longest text, which cannot reach the
+ * result, are not run). The model's mode is restored before the call returns; its last
+ * forward is replaced. n = 0 does nothing. Every text is checked before the first forward
+ * and nothing is written to labels or probs when one fails: a NULL text
+ * (LSTMSENT_ERR_NULL), invalid UTF-8 (LSTMSENT_ERR_UTF8) and an unseen word under
+ * LSTMSENT_UNKNOWN_ERROR (LSTMSENT_ERR_UNKNOWN_WORD), each message naming texts[i];
+ * probs_cap < n * O is LSTMSENT_ERR_BUFFER. Only running out of memory
+ * (LSTMSENT_ERR_NOMEM) can leave the arrays partly written. The classifier's scratch
+ * grows to the largest batch seen and is kept, so repeated calls allocate nothing. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_predict(lstmsent_classifier *classifier,
+                                                         const char *const *texts, size_t n,
+                                                         int32_t *labels, float *probs,
+                                                         size_t probs_cap);
+
+/* How text is seen: *tokens (may be NULL) gets its number of tokens (all of them: compare
+ * with lstmsent_classifier_seq_len to see a cut) and *unknown (may be NULL) how many are
+ * not in the vocabulary, whatever the policy. LSTMSENT_ERR_UTF8 for invalid UTF-8. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_count_tokens(lstmsent_classifier *classifier,
+                                                              const char *text, size_t *tokens,
+                                                              size_t *unknown);
 
 #ifdef __cplusplus
 }
