@@ -98,5 +98,6 @@ const char *cli_class_name(int32_t k);
 /* The subcommands: argv[0] is the subcommand's name. */
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
+int cli_predict(int argc, char **argv);
 
 #endif /* LSTMSENT_CLI_H */

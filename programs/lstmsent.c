@@ -27,6 +27,7 @@ static void usage(FILE *f)
             "Commands:\n"
             "  train    train a model on a labelled TSV, keeping the best by dev accuracy\n"
             "  eval     every metric of a model on a labelled TSV, as a table or JSON\n"
+            "  predict  classify text lines from stdin, or write a Kaggle submission\n"
             "\n"
             "'lstmsent COMMAND --help' describes each command.\n"
             "\n" CLI_EXIT_HELP);
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return cli_train(argc - 1, argv + 1);
     if (strcmp(cmd, "eval") == 0)
         return cli_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "predict") == 0)
+        return cli_predict(argc - 1, argv + 1);
     fprintf(stderr, "lstmsent: unknown command '%s'\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -125,6 +125,7 @@ static void usage(FILE *f)
             "  --epochs N           total epochs, counting those of a resumed run (%ld)\n"
             "  --batch N            phrases per batch; the last batch may be smaller (%ld)\n"
             "  --lr X               Adam learning rate (%g)\n"
+            "  --lr-decay X         lr multiplied by X after each epoch (%g)\n"
             "  --weight-decay X     Adam weight decay (%g)\n"
             "  --clip X             gradients clipped to this L2 norm (%g)\n"
             "  --seed N             model seed; the sampler's seed is derived from it (%" PRIu64 ")\n"
@@ -142,7 +143,7 @@ static void usage(FILE *f)
             "\n" CLI_EXIT_HELP,
             d->min_count, unknown_name(d->unknown), d->embed, d->hidden, d->layers,
             head_name(d->head), pooling_name(d->pooling), d->padding_idx, d->lstm_dropout,
-            d->output_dropout, d->seq_len, d->epochs, d->batch, d->lr,
+            d->output_dropout, d->seq_len, d->epochs, d->batch, d->lr, d->lr_decay,
             d->weight_decay, d->clip, d->seed, cli_default_threads());
 }
 
@@ -174,6 +175,7 @@ static const struct option long_options[] = {
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
     {"lr", required_argument, NULL, OPT_LR},
+    {"lr-decay", required_argument, NULL, OPT_LR_DECAY},
     {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY},
     {"clip", required_argument, NULL, OPT_CLIP},
     {"seed", required_argument, NULL, OPT_SEED},
@@ -233,6 +235,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         case OPT_THREADS: rc = cli_parse_long(cmd, "threads", v, 1, 64, &a->threads); break;
         case OPT_SEED: rc = cli_parse_u64(cmd, "seed", v, &a->seed); break;
         case OPT_LR: rc = cli_parse_double(cmd, "lr", v, 0, 1e6, 1, &a->lr); break;
+        case OPT_LR_DECAY: rc = cli_parse_double(cmd, "lr-decay", v, 0, 1e6, 1, &a->lr_decay); break;
         case OPT_WEIGHT_DECAY: rc = cli_parse_double(cmd, "weight-decay", v, 0, 1e6, 0, &a->weight_decay); break;
         case OPT_CLIP: rc = cli_parse_double(cmd, "clip", v, 0, 1e30, 1, &a->clip); break;
         case OPT_LSTM_DROPOUT: rc = cli_parse_double(cmd, "lstm-dropout", v, 0, 1, 0, &a->lstm_dropout); break;
@@ -666,11 +669,15 @@ int cli_train(int argc, char **argv)
     printf("\nmodel: embed %d, hidden %d, layers %d, head %s, pooling %s, seq-len %ld, "
            "%zu parameters; batch %ld, lr %g, %d thread(s)\n",
            mo.embed_dim, mo.hidden_dim, mo.num_layers, head_name(mo.head),
-           pooling_name(mo.pooling), a.seq_len, lstmsent_model_num_floats(net), a.batch, a.lr,
+           pooling_name(mo.pooling), a.seq_len, lstmsent_model_num_floats(net), a.batch,
+           lstmsent_optim_get_lr(adam),
            lstmsent_get_threads());
     if (a.resume != NULL)
         printf("resumed from %s after epoch %" PRId64 " (step %" PRId64 ")\n", a.resume, epoch,
                step);
+    if (epoch >= a.epochs)
+        printf("nothing to train: the checkpoint is at epoch %" PRId64 " of --epochs %ld\n",
+               epoch, a.epochs);
     fflush(stdout);
 
     const size_t batch = (size_t)a.batch;
@@ -686,7 +693,7 @@ int cli_train(int argc, char **argv)
     const size_t batches = (rows + batch - 1) / batch;
     for (; epoch < a.epochs; epoch++) {
         const double t0 = cli_now();
-        const double lr = a.lr;
+        const double lr = lstmsent_optim_get_lr(adam);   /* a resumed run's from the checkpoint */
         TRY(lstmsent_model_set_training(net, 1));
         TRY(lstmsent_sampler_permute(sampler));
         progress_start(&prog, a.progress, (long)epoch + 1, a.epochs, batches);
@@ -727,8 +734,16 @@ int cli_train(int argc, char **argv)
 
         lstmsent_eval_result ev;
         int saved = 0;
-        if (dev != NULL)
+        if (dev != NULL) {
+            if (prog.mode == PROGRESS_BAR) {
+                fprintf(stderr, "\r\033[Kepoch %" PRId64 "/%ld: evaluating on %s", epoch + 1,
+                        a.epochs, a.dev);
+                fflush(stderr);
+                prog.drawn = 1;
+            }
             TRY(lstmsent_model_evaluate(net, dev, 0, &ev));
+            progress_clear(&prog);
+        }
         /* The best model by dev accuracy (the first of equal ones); without --dev the
          * latest. Saved before the checkpoint: a crash between the two repeats the epoch,
          * and never skips the save of its model. */
@@ -750,6 +765,8 @@ int cli_train(int argc, char **argv)
             TRY_RC(cli_buf_printf(&csv, "%.3f\n", seconds));
             TRY_RC(cli_write_file(a.metrics, csv.data, csv.len));
         }
+        /* The next epoch's rate, in the checkpoint so that a resume continues the schedule. */
+        TRY(lstmsent_optim_set_lr(adam, lr * a.lr_decay));
         TRY(lstmsent_checkpoint_save(ckpt_path, net, adam, sampler, corpus, epoch + 1, step));
         printf("epoch %" PRId64 "/%ld  step %" PRId64 "  lr %.6g  train loss %.4f acc %.4f",
                epoch + 1, a.epochs, step, lr, train_loss, train_acc);
