@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -44,7 +45,8 @@ static void usage(FILE *f)
             "  --json            JSON lines instead of the tab-separated lines\n"
             "  --kaggle PATH     the Kaggle test TSV to classify (needs --out)\n"
             "  --out PATH        the submission CSV to write (with --kaggle)\n"
-            "  --batch N         texts per forward pass (%d)\n"
+            "  --batch N         texts per forward pass (%d; 1 when stdin is a terminal,\n"
+            "                    so that each typed line is answered at once)\n"
             "  --threads N       threads, 1..64 (default: all online processors, here %d)\n"
             "  -h, --help        this text\n"
             "\n" CLI_EXIT_HELP,
@@ -351,7 +353,7 @@ int cli_predict(int argc, char **argv)
     const char *cmd = "predict";
     const char *kaggle = NULL, *out = NULL;
     int json = 0, c, rc;
-    long batch = DEFAULT_BATCH, threads = 0;
+    long batch = 0, threads = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
@@ -382,6 +384,10 @@ int cli_predict(int argc, char **argv)
         return cli_usage_error(cmd, "--json is for stdin's lines, not --kaggle");
     if ((rc = cli_set_threads(cmd, threads)) != 0)
         return rc;
+
+    /* Typed lines are answered one by one; piped ones in batches. */
+    if (batch == 0)
+        batch = kaggle == NULL && isatty(STDIN_FILENO) ? 1 : DEFAULT_BATCH;
 
     lstmsent_classifier *clf = NULL;
     lstmsent_status st = lstmsent_classifier_load(&clf, argv[optind], NULL);

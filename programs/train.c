@@ -296,6 +296,18 @@ static int parse_args(int argc, char **argv, train_args *a)
         return cli_usage_error(cmd, "--train TRAIN.tsv is required");
     if (a->out == NULL)
         return cli_usage_error(cmd, "--out MODEL is required");
+    /* Each file is replaced whole after each epoch: one path for two of them would leave
+     * only the last one written. */
+    if (a->checkpoint != NULL && strcmp(a->checkpoint, a->out) == 0)
+        return cli_usage_error(cmd, "--checkpoint and --out name the same file");
+    if (a->metrics != NULL && strcmp(a->metrics, a->out) == 0)
+        return cli_usage_error(cmd, "--metrics and --out name the same file");
+    if (a->metrics != NULL && a->checkpoint != NULL && strcmp(a->metrics, a->checkpoint) == 0)
+        return cli_usage_error(cmd, "--metrics and --checkpoint name the same file");
+    if (a->metrics != NULL && a->checkpoint == NULL &&
+        strncmp(a->metrics, a->out, strlen(a->out)) == 0 &&
+        strcmp(a->metrics + strlen(a->out), ".ckpt") == 0)
+        return cli_usage_error(cmd, "--metrics names the default checkpoint, %s.ckpt", a->out);
     if (a->progress == PROGRESS_AUTO)
         a->progress = isatty(STDERR_FILENO) ? PROGRESS_BAR : PROGRESS_NONE;
     return -1;
@@ -757,9 +769,12 @@ int cli_train(int argc, char **argv)
         if (a.metrics != NULL) {
             TRY_RC(cli_buf_printf(&csv, "%" PRId64 ",%" PRId64 ",%.9g,%.6f,%.6f,", epoch + 1,
                                   step, lr, train_loss, train_acc));
-            if (dev != NULL)
+            if (dev != NULL && isfinite(ev.sentence_accuracy))
                 TRY_RC(cli_buf_printf(&csv, "%.6f,%.6f,%.6f,%.6f,", ev.loss, ev.accuracy,
                                       ev.sentence_accuracy, ev.macro_f1));
+            else if (dev != NULL)   /* no SentenceId column: no sentence accuracy */
+                TRY_RC(cli_buf_printf(&csv, "%.6f,%.6f,,%.6f,", ev.loss, ev.accuracy,
+                                      ev.macro_f1));
             else
                 TRY_RC(cli_buf_printf(&csv, ",,,,"));
             TRY_RC(cli_buf_printf(&csv, "%.3f\n", seconds));
@@ -770,9 +785,14 @@ int cli_train(int argc, char **argv)
         TRY(lstmsent_checkpoint_save(ckpt_path, net, adam, sampler, corpus, epoch + 1, step));
         printf("epoch %" PRId64 "/%ld  step %" PRId64 "  lr %.6g  train loss %.4f acc %.4f",
                epoch + 1, a.epochs, step, lr, train_loss, train_acc);
-        if (dev != NULL)
-            printf("  dev loss %.4f acc %.4f sentence %.4f macro-F1 %.4f", ev.loss,
-                   ev.accuracy, ev.sentence_accuracy, ev.macro_f1);
+        if (dev != NULL) {
+            printf("  dev loss %.4f acc %.4f sentence ", ev.loss, ev.accuracy);
+            if (isfinite(ev.sentence_accuracy))
+                printf("%.4f", ev.sentence_accuracy);
+            else
+                printf("-");
+            printf(" macro-F1 %.4f", ev.macro_f1);
+        }
         printf("  %.1f s%s\n", seconds, dev != NULL && saved ? "  (best, saved)" : "");
         fflush(stdout);
     }

@@ -23,31 +23,35 @@ for want in "embedding size E (400)" "LSTM hidden size H (256)" "LSTM layers (2)
     grep -qF -- "$want" out.txt || fail "train --help lacks '$want'"
 done
 
-# Usage errors.
+# Usage errors. (--train names a missing file: were a usage error missed, the command
+# would stop at once with 4 rather than train a full-size model.)
 expect_exit 2 "$LSTMSENT"
 expect_exit 2 "$LSTMSENT" frobnicate
 expect_err "unknown command 'frobnicate'"
 expect_exit 2 "$LSTMSENT" train --out m.st
 expect_err "--train TRAIN.tsv is required"
-expect_exit 2 "$LSTMSENT" train --train train.tsv
+expect_exit 2 "$LSTMSENT" train --train nope.tsv
 expect_err "--out MODEL is required"
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --bogus
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --bogus
 expect_err "unknown option '--bogus'"
 expect_err "Try 'lstmsent train --help'"
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --epochs
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --epochs
 expect_err "option '--epochs' needs a value"
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --epochs 0
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --lr abc
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --lr -1
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --lstm-dropout 1.5
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --head softmax
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --pooling mean
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --unknown drop
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --threads 65
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --seq-len 5000
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st --seed -3
-expect_exit 2 "$LSTMSENT" train --train train.tsv --out m.st extra.tsv
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --epochs 0
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --lr abc
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --lr -1
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --lstm-dropout 1.5
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --head softmax
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --pooling mean
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --unknown drop
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --threads 65
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --seq-len 5000
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --seed -3
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st extra.tsv
 expect_err "unexpected argument 'extra.tsv'"
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --checkpoint m.st
+expect_err "--checkpoint and --out name the same file"
+expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --metrics m.st.ckpt
 expect_exit 2 "$LSTMSENT" eval m.st
 expect_err "needs MODEL and DATA.tsv"
 expect_exit 2 "$LSTMSENT" eval m.st a.tsv b.tsv

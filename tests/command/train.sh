@@ -50,5 +50,13 @@ words_all=$(grep -o '3000 phrases, [0-9]* words' train-out.txt | awk '{print $3}
 words_min=$(grep -o '3000 phrases, [0-9]* words' out.txt | awk '{print $3}')
 [ "$words_min" -lt "$words_all" ] || fail "--min-count 2 kept $words_min of $words_all words"
 expect_exit 0 "$LSTMSENT" eval --threads 1 unk.st dev.tsv
+
+# A dev file without SentenceId: no sentence accuracy ('-', an empty CSV field), the rest.
+cut -f1,3,4 dev.tsv > dev_nosentence.tsv
+expect_exit 0 "$LSTMSENT" train --train train.tsv --dev dev_nosentence.tsv --out ns.st \
+    --metrics ns.csv --epochs 1 "${TINY[@]}"
+grep -q ' sentence - macro-F1 ' out.txt || fail "no '-' for the missing sentence accuracy: $(cat out.txt)"
+awk -F, 'NR == 2 && !(NF == 10 && $7 != "" && $8 == "" && $9 != "") { exit 1 }' ns.csv \
+    || fail "metrics without SentenceId: $(cat ns.csv)"
 no_temp_files
 echo ok
