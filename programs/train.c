@@ -692,7 +692,9 @@ int cli_train(int argc, char **argv)
                epoch, a.epochs);
     fflush(stdout);
 
-    const size_t batch = (size_t)a.batch;
+    /* A batch larger than the training set is the whole set (the sampler refuses a batch
+     * that could never come). */
+    const size_t batch = (size_t)a.batch < rows ? (size_t)a.batch : rows;
     const size_t o = (size_t)mo.output_size;
     ids = malloc(sizeof(int32_t) * batch * (size_t)t);
     labels = malloc(sizeof(int32_t) * batch);

@@ -21,6 +21,10 @@ awk -F'\t' 'NF != 2 || $1 !~ /^[0-4]$/ { exit 1 }
 # the same answer; \r\n is not part of the text.
 [ "$(sed -n 3p plain.txt)" = "$(sed -n 4p plain.txt)" ] || fail "unknown-word lines differ"
 [ "$(sed -n 5p plain.txt)" = "$(sed -n 7p plain.txt)" ] || fail "\\r\\n changed the result"
+# ... and under last-token pooling one unknown word reads the same step as an empty line.
+printf '\nqzxvyw\n' | "$LSTMSENT" predict --threads 1 model.st > two.txt || fail "predict failed"
+[ "$(sed -n 1p two.txt)" = "$(sed -n 2p two.txt)" ] || fail "empty and one-unknown-word lines differ"
+[ "$(sed -n 1p two.txt)" = "$(sed -n 2p plain.txt)" ] || fail "an empty line's answer changed"
 # The result does not depend on the batch size.
 expect_exit 0 "$LSTMSENT" predict --threads 1 --batch 3 model.st < in.txt
 cmp plain.txt out.txt || fail "--batch 3 changed the output"
