@@ -998,6 +998,76 @@ END_TEST
 
 /* With two threads the time loops split the batch by rows and Adam by ranges: the results
  * are the same bits as with one thread, and the same from run to run. */
+START_TEST(test_last_token_skips_padding_exactly)
+{
+    /* Last-token pooling runs each row only up to its last token (a shrinking plan, as
+     * pack_padded_sequence): the outputs, the state out and every gradient must not depend
+     * on what the padding positions hold, nor on the thread count, for a batch the packed
+     * kernel takes in whole blocks of 8 (B = 16, H = 16 on AVX-512) and one with a short
+     * block (B = 13); and no step past a row's end may run. */
+    enum { T = 9, H = 16, MAXB = 16 };
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = H;
+    o.pooling = LSTMSENT_POOL_LAST_TOKEN;
+    o.padding_idx = 0;
+    const int32_t Bs[2] = {16, 13};
+    for (int bi = 0; bi < 2; bi++) {
+        const int32_t B = Bs[bi];
+        int32_t ids[MAXB * T], lens[MAXB], labels[MAXB];
+        for (int32_t b = 0; b < B; b++) {
+            lens[b] = (b * 5) % (T + 1);   // 0 .. T, unsorted; an empty row reads step 0
+            labels[b] = b % SO;
+        }
+        float *res[4] = {0};
+        size_t n = 0, nout = (size_t)B * SO + 2 * (size_t)SL * B * H;
+        for (int run = 0; run < 4; run++) {   // padding 0 / other ids, x 1 / 2 threads
+            ck_assert_int_eq(lstmsent_set_threads(run < 2 ? 1 : 2), 0);
+            for (int32_t b = 0; b < B; b++)
+                for (int32_t t = 0; t < T; t++)
+                    ids[b * T + t] = t < lens[b] ? 1 + (b * 7 + t * 3) % (SV - 1)
+                                     : run % 2 && t > 0 ? 1 + (b + t * 11) % (SV - 1) : 0;
+            lstmsent_model *m = small_model(&o);
+            lstmsent_hidden *h;
+            ck_assert_int_eq(lstmsent_model_init_hidden(m, B, &h), 0);
+            for (int i = 0; i < SL * B * H; i++)
+                lstmsent_hidden_h(h)[i] = 0.2f * sinf((float)i);
+            float out[MAXB * SO];
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, h, out, B * SO, h), 0);
+            ck_assert_int_eq(lstmsent_model_loss(m, labels, B, NULL, NULL), 0);
+            ck_assert_int_eq(lstmsent_model_backward(m), 0);
+            for (int32_t b = 0; b < B; b++)
+                for (int32_t t = 0; t < T; t++)
+                    ck_assert_int_eq(lstmsent__model_packed_row(m, t, b) >= 0,
+                                     t < (lens[b] > 0 ? lens[b] : 1));
+            const float *g = lstmsent__model_grads_read(m, &n);
+            res[run] = malloc((nout + n) * sizeof(float));
+            ck_assert_ptr_nonnull(res[run]);
+            memcpy(res[run], out, (size_t)B * SO * sizeof(float));
+            memcpy(res[run] + B * SO, lstmsent_hidden_h(h), (size_t)SL * B * H * sizeof(float));
+            memcpy(res[run] + B * SO + SL * B * H, lstmsent_hidden_c(h),
+                   (size_t)SL * B * H * sizeof(float));
+            memcpy(res[run] + nout, g, n * sizeof(float));
+            /* Evaluation mode: the same independence of the padding. */
+            lstmsent_model_set_training(m, 0);
+            float eout[MAXB * SO];
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, eout, B * SO,
+                                                    NULL), 0);
+            lstmsent_hidden_free(h);
+            lstmsent_model_free(m);
+            float *grown = realloc(res[run], (nout + n + (size_t)B * SO) * sizeof(float));
+            ck_assert_ptr_nonnull(grown);
+            res[run] = grown;
+            memcpy(res[run] + nout + n, eout, (size_t)B * SO * sizeof(float));
+        }
+        ck_assert_int_eq(lstmsent_set_threads(1), 0);
+        for (int run = 1; run < 4; run++)
+            ck_assert(same_floats(res[0], res[run], nout + n + (size_t)B * SO));
+        for (int run = 0; run < 4; run++)
+            free(res[run]);
+    }
+}
+END_TEST
+
 START_TEST(test_two_threads_same_bits)
 {
     enum { B = 16, T = 4 };
@@ -1066,6 +1136,7 @@ Suite *make_suite(void)
     tcase_add_test(grad, test_clip_grad_norm);
     tcase_add_test(grad, test_sparse_embedding_gradient_bookkeeping);
     tcase_add_test(grad, test_two_threads_same_bits);
+    tcase_add_test(grad, test_last_token_skips_padding_exactly);
     suite_add_tcase(s, grad);
 
     TCase *drop = tcase_create("dropout");

@@ -5,14 +5,25 @@
  * Objects, each an opaque handle:
  *   lstmsent_corpus   phrases from a TSV file or memory, tokenised as Python's
  *                     phrase.lower().split(), and the vocabulary built from them
- *   lstmsent_dataset  the padded (N, T) id matrix with lengths and labels
- *   lstmsent_sampler  the training loop's sampling: n rows with replacement,
- *                     shuffled, cut into batches (the last partial one dropped)
+ *   lstmsent_dataset  the padded (N, T) id matrix with lengths, labels and the
+ *                     SentenceIds and PhraseIds of its rows
+ *   lstmsent_sampler  the epochs of a training loop, cut into batches: the tutorial's
+ *                     draw of n rows with replacement, or every row once (full epochs)
  *   lstmsent_model    SentimentRNN: embedding, LSTM, dropout, linear, sigmoid
  *   lstmsent_hidden   an LSTM state (h, c), each (num_layers, B, H)
  *   lstmsent_optim    Adam over a model's parameters
+ *   lstmsent_classifier  a model with its vocabulary: raw text in, classes out
  * and files: lstmsent_model_save / _load (safetensors, PyTorch state_dict names, the
- * options and vocabulary in the metadata) and training checkpoints that resume bit for bit.
+ * options and vocabulary in the metadata) and training checkpoints that resume bit for bit;
+ * lstmsent_model_evaluate scores a model on a labelled dataset.
+ *
+ * A sampler gives two kinds of epoch:
+ *   - the tutorial's: lstmsent_sampler_draw(s, 1000) draws 1000 rows with replacement and
+ *     shuffles them, and next_batch(drop_last = 1) stops at the first partial batch
+ *     (31 batches of 32);
+ *   - full epochs: lstmsent_sampler_permute(s) gives every row once in a new random order,
+ *     and next_batch(drop_last = 0) returns the last, partial batch as well, so that every
+ *     row is trained on once per epoch.
  *
  * A training epoch, as in the tutorial (error checks left out):
  *
@@ -39,6 +50,36 @@
  *       lstmsent_model_clip_grad_norm(net, 5.0f, 0, &norm);
  *       lstmsent_optim_step(adam, net);
  *   }
+ *
+ * Full epochs instead, each scored on a dev set, then text classified (a zero state per
+ * batch; lengths for a model with LSTMSENT_POOL_LAST_TOKEN):
+ *
+ *   lstmsent_corpus *dev;  lstmsent_dataset *dev_data;  lstmsent_corpus_options co;
+ *   lstmsent_corpus_options_default(&co);  co.vocabulary = corpus;   // train's words
+ *   lstmsent_corpus_load_tsv(&dev, "dev.tsv", &co);
+ *   lstmsent_dataset_create(&dev_data, dev, NULL);                   // T = mo.seq_len = 30
+ *   int32_t lengths[32];  lstmsent_eval_result r;
+ *   for (int epoch = 0; epoch < 4; epoch++) {
+ *       lstmsent_sampler_permute(s);                                 // every row once
+ *       while (lstmsent_sampler_next_batch(s, 32, 0, ids, 32 * 30, labels, 32, lengths, 32,
+ *                                          &got) == LSTMSENT_OK && got > 0) {  // last: < 32
+ *           lstmsent_optim_zero_grad(adam, net);
+ *           lstmsent_model_forward(net, ids, (int32_t)got, 30, lengths, NULL, out, 32 * 5,
+ *                                  NULL);
+ *           lstmsent_model_loss(net, labels, got, &loss, &acc);
+ *           lstmsent_model_backward(net);
+ *           lstmsent_model_clip_grad_norm(net, 5.0f, 0, &norm);
+ *           lstmsent_optim_step(adam, net);
+ *       }
+ *       lstmsent_model_evaluate(net, dev_data, 0, &r);               // evaluation mode
+ *       printf("dev %.3f, sentences %.3f\n", r.accuracy, r.sentence_accuracy);
+ *   }
+ *   lstmsent_model_save(net, corpus, "model.safetensors");           // with the vocabulary
+ *
+ *   lstmsent_classifier *clf;  int32_t label;  float probs[5];
+ *   const char *text = "A gorgeous, witty, seductive movie.";
+ *   lstmsent_classifier_load(&clf, "model.safetensors", NULL);  // or _create(&clf, net, corpus)
+ *   lstmsent_classifier_predict(clf, &text, 1, &label, probs, 5);
  *
  * Errors: every call that can fail returns an lstmsent_status, 0 for success and a
  * negative code for failure. lstmsent_strerror() gives the code's text and
@@ -298,12 +339,23 @@ LSTMSENT_API lstmsent_status lstmsent_sampler_create(lstmsent_sampler **out,
                                                      uint64_t seed);
 LSTMSENT_API void lstmsent_sampler_free(lstmsent_sampler *sampler);
 
+/* An epoch is a list of row numbers that next_batch walks through in batches. There are
+ * two ways to make one for training:
+ *   - the tutorial's: lstmsent_sampler_draw(n) (rows with replacement, so some rows come
+ *     twice and others not at all) walked with drop_last = 1 (its `break` at the first
+ *     batch that is not full);
+ *   - full epochs: lstmsent_sampler_permute (every row exactly once, in a new order each
+ *     epoch) walked with drop_last = 0, so that the last, partial batch (N mod batch rows)
+ *     is trained on too and every row counts once per epoch.
+ * lstmsent_sampler_sequential (every row in order) serves evaluation; lstmsent_model_evaluate
+ * reads a dataset in order itself. */
+
 /* Start an epoch of n row numbers drawn uniformly from all rows with replacement, then
  * shuffled (the tutorial's np.random.choice + DataLoader(shuffle=True), except that the
  * last row can be drawn too). The rows depend only on the seed and the calls made on
  * this sampler. An empty dataset allows only n = 0. */
 LSTMSENT_API lstmsent_status lstmsent_sampler_draw(lstmsent_sampler *sampler, size_t n);
-/* Start an epoch of every row once, shuffled. */
+/* Start an epoch of every row once, shuffled (a full epoch; walk it with drop_last = 0). */
 LSTMSENT_API lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler);
 /* Start an epoch of every row once, in order (evaluation). */
 LSTMSENT_API lstmsent_status lstmsent_sampler_sequential(lstmsent_sampler *sampler);
