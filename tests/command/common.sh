@@ -12,6 +12,14 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK"
 
+# Under `meson test --setup valgrind` every run of the command goes through valgrind
+# (LSTMSENT_TEST_WRAPPER, set by that setup; its errors exit 99, no code of the command's).
+if [ -n "${LSTMSENT_TEST_WRAPPER:-}" ]; then
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "$LSTMSENT_TEST_WRAPPER" "$LSTMSENT" > lstmsent-wrapped
+    chmod +x lstmsent-wrapped
+    LSTMSENT=$WORK/lstmsent-wrapped
+fi
+
 head -n 3001 "$DATA_DIR/train.tsv" > train.tsv   # header + 3000 phrases
 head -n 501 "$DATA_DIR/dev.tsv" > dev.tsv        # header + 500
 head -n 301 "$DATA_DIR/test.tsv" > test.tsv      # header + 300, no Sentiment
