@@ -138,7 +138,8 @@ static void usage(FILE *f)
             "Each epoch prints one line to stdout: epoch, step, lr, train loss and accuracy,\n"
             "dev loss, accuracy, sentence accuracy and macro-F1, seconds. The metrics CSV has\n"
             "the header epoch,step,lr,train_loss,train_acc,dev_loss,dev_acc,dev_sentence_acc,\n"
-            "dev_macro_f1,seconds (dev fields empty without --dev) and is rewritten whole after\n"
+            "dev_macro_f1,seconds,train_seconds (dev fields empty without --dev; seconds for the\n"
+            "whole epoch, train_seconds for its training steps) and is rewritten whole after\n"
             "each epoch.\n"
             "\n" CLI_EXIT_HELP,
             d->min_count, unknown_name(d->unknown), d->embed, d->hidden, d->layers,
@@ -404,7 +405,7 @@ static void progress_clear(progress *p)
 
 static const char METRICS_HEADER[] =
     "epoch,step,lr,train_loss,train_acc,dev_loss,dev_acc,dev_sentence_acc,dev_macro_f1,"
-    "seconds\n";
+    "seconds,train_seconds\n";
 
 /* On resume: the rows of an earlier run's file up to the checkpoint's epoch (a row for a
  * later epoch belongs to epochs that are run again). A missing file, or one that is not
@@ -742,6 +743,7 @@ int cli_train(int argc, char **argv)
             seen += (int64_t)got;
             progress_update(&prog, got, loss_sum / (double)seen);
         }
+        const double train_seconds = cli_now() - t0;   // the training steps alone
         progress_clear(&prog);
         const double train_loss = seen ? loss_sum / (double)seen : 0.0;
         const double train_acc = seen ? (double)correct / (double)seen : 0.0;
@@ -779,7 +781,7 @@ int cli_train(int argc, char **argv)
                                       ev.macro_f1));
             else
                 TRY_RC(cli_buf_printf(&csv, ",,,,"));
-            TRY_RC(cli_buf_printf(&csv, "%.3f\n", seconds));
+            TRY_RC(cli_buf_printf(&csv, "%.3f,%.3f\n", seconds, train_seconds));
             TRY_RC(cli_write_file(a.metrics, csv.data, csv.len));
         }
         /* The next epoch's rate, in the checkpoint so that a resume continues the schedule. */

@@ -16,11 +16,12 @@ grep -q '3000 phrases, ' train-out.txt || fail "the summary does not count 3000 
 # stderr is not a terminal here: no progress output (--progress auto).
 [ ! -s err.txt ] || fail "train wrote to stderr: $(cat err.txt)"
 
-# Metrics: the header, one row per epoch, 10 fields, the dev fields filled.
-[ "$(head -n 1 metrics.csv)" = "epoch,step,lr,train_loss,train_acc,dev_loss,dev_acc,dev_sentence_acc,dev_macro_f1,seconds" ] \
+# Metrics: the header, one row per epoch, 11 fields, the dev fields filled, the training
+# time within the epoch's.
+[ "$(head -n 1 metrics.csv)" = "epoch,step,lr,train_loss,train_acc,dev_loss,dev_acc,dev_sentence_acc,dev_macro_f1,seconds,train_seconds" ] \
     || fail "metrics header: $(head -n 1 metrics.csv)"
 [ "$(wc -l < metrics.csv)" -eq 3 ] || fail "metrics rows: $(cat metrics.csv)"
-awk -F, 'NR > 1 && (NF != 10 || $1 != NR - 1 || $7 == "" || $7 < 0 || $7 > 1) { exit 1 }' metrics.csv \
+awk -F, 'NR > 1 && (NF != 11 || $1 != NR - 1 || $7 == "" || $7 < 0 || $7 > 1 || $11 <= 0 || $11 > $10) { exit 1 }' metrics.csv \
     || fail "malformed metrics rows: $(cat metrics.csv)"
 
 # The model at --out is the best epoch's by dev accuracy: eval gives that accuracy.
@@ -56,7 +57,7 @@ cut -f1,3,4 dev.tsv > dev_nosentence.tsv
 expect_exit 0 "$LSTMSENT" train --train train.tsv --dev dev_nosentence.tsv --out ns.st \
     --metrics ns.csv --epochs 1 "${TINY[@]}"
 grep -q ' sentence - macro-F1 ' out.txt || fail "no '-' for the missing sentence accuracy: $(cat out.txt)"
-awk -F, 'NR == 2 && !(NF == 10 && $7 != "" && $8 == "" && $9 != "") { exit 1 }' ns.csv \
+awk -F, 'NR == 2 && !(NF == 11 && $7 != "" && $8 == "" && $9 != "") { exit 1 }' ns.csv \
     || fail "metrics without SentenceId: $(cat ns.csv)"
 no_temp_files
 echo ok
