@@ -1058,9 +1058,15 @@ static void proj_part(void *ctx, int part, int parts)
  * nothing after a row's last token can reach its output or any gradient, so, as PyTorch's
  * pack_padded_sequence does, the rows are sorted by length (longest first, stably) and
  * each step runs only the rows still inside their phrase: most of a batch of short phrases
- * is never computed. The sorted rows are dealt to the threads in blocks of 8 (the panel
- * kernel's rows), block k to part k % parts, so that every part gets long and short rows
- * alike. */
+ * is never computed. The sorted rows are dealt to the threads one by one (snake_part), so
+ * that every part gets long and short rows alike. */
+
+/* The part the i-th longest row goes to: rounds of `parts` rows, every other one reversed. */
+static int snake_part(int32_t i, int parts)
+{
+    int32_t round = i / parts, j = i % parts;
+    return round % 2 == 0 ? j : parts - 1 - j;
+}
 
 /* Inverted dropout over a layer's output (N, H) in a shrinking plan, drawn in the order of
  * the positions, not of the packed rows: for t = 0, 1, ..., for each batch row b whose
@@ -1122,22 +1128,21 @@ static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
             sorted[count[T - 1 - a->pool_t[b]]++] = b;
         steps = a->pool_t[sorted[0]] + 1;
         if (packed) {
-            /* Blocks of 8 sorted rows (the last one may be short), block k to part k % parts. */
-            const int32_t nb = (B + 7) / 8;
+            /* The sorted rows dealt out one by one, in rounds that go 0, 1, ..., parts-1 and
+             * then back (a snake), so that every part gets rows of every length and the
+             * longest ones are spread: the parts' work, and their last steps, come out
+             * nearly even. Each part's rows stay longest first. */
             int32_t *fill = count;   // (parts) the next free position of each part
             base[0] = 0;
             for (int p = 0; p < parts; p++) {
                 int32_t size = 0;
-                for (int32_t k = p; k < nb; k += parts)
-                    size += B - 8 * k < 8 ? B - 8 * k : 8;
+                for (int32_t i = 0; i < B; i++)
+                    size += snake_part(i, parts) == p;
                 base[p + 1] = base[p] + size;
                 fill[p] = base[p];
             }
-            for (int32_t k = 0; k < nb; k++) {
-                int32_t size = B - 8 * k < 8 ? B - 8 * k : 8;
-                memcpy(perm + fill[k % parts], sorted + 8 * k, (size_t)size * sizeof *perm);
-                fill[k % parts] += size;
-            }
+            for (int32_t i = 0; i < B; i++)
+                perm[fill[snake_part(i, parts)]++] = sorted[i];
         } else {
             base[0] = 0;
             base[1] = B;
