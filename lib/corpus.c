@@ -727,7 +727,7 @@ lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *pa
     LSTMSENT__CHECK_NULL(path);
     char *data;
     size_t len;
-    lstmsent_status st = lstmsent__read_file(path, &data, &len);
+    lstmsent_status st = lstmsent__read_file(&data, &len, path, LSTMSENT__PATH_QUOTED);
     if (st != LSTMSENT_OK)
         return st;
     const char *s = lstmsent__skip_bom(data, &len);

@@ -46,6 +46,21 @@ void lstmsent__free_aligned(void *p);
 /* a * b into *out, 0 on overflow, 1 otherwise. */
 int lstmsent__mul_size(size_t a, size_t b, size_t *out);
 
+/* ---- reading files (file.c) -----------------------------------------------------------
+ * Every reader of the library opens files here. The file at path is read whole into a
+ * new buffer (*data, *len bytes, a NUL after them; free it with free). Only a regular file
+ * is read: anything else (a directory, a FIFO or pipe, a character device such as
+ * /dev/null or a terminal, a socket) fails at once with LSTMSENT_ERR_IO, "not a regular
+ * file (a FIFO or pipe)", without waiting for a writer. Messages name the path in the
+ * caller's layout: QUOTED "cannot open 'p': No such file or directory", PREFIX
+ * "p: cannot open: No such file or directory". */
+typedef enum lstmsent__path_style {
+    LSTMSENT__PATH_QUOTED,
+    LSTMSENT__PATH_PREFIX
+} lstmsent__path_style;
+lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
+                                    lstmsent__path_style style);
+
 /* ---- UTF-8 (json.c) --------------------------------------------------------------------
  * Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above
  * U+10FFFF. 1 when s[0, n) is valid; else 0 with *bad_offset (may be NULL) set to the

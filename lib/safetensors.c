@@ -534,58 +534,14 @@ lstmsent_status lstmsent__st_read_file(lstmsent__st_file **out, const char *path
     LSTMSENT__CHECK_NULL(out);
     *out = NULL;
     LSTMSENT__CHECK_NULL(path);
-    char why[256];
-    /* O_NONBLOCK so that a FIFO is refused below instead of waiting for a writer; it
-     * changes nothing for a regular file. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot open: %s", path,
-                              errno_text(errno, why, sizeof why));
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int err = errno;
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot stat: %s", path,
-                              errno_text(err, why, sizeof why));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: not a regular file", path);
-    }
-    if ((uintmax_t)sb.st_size > SIZE_MAX - 1) {
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: too large to read into memory", path);
-    }
-    size_t size = (size_t)sb.st_size;
-    unsigned char *buf = malloc(size ? size : 1);
-    if (buf == NULL) {
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory for its %zu bytes", path,
-                              size);
-    }
-    /* A file that shrinks while being read is parsed as what was read, and then fails as
-     * truncated; one that grows is read up to its size at fstat. */
-    size_t got = 0;
-    while (got < size) {
-        size_t chunk = size - got < ((size_t)1 << 30) ? size - got : (size_t)1 << 30;
-        ssize_t r = read(fd, buf + got, chunk);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int err = errno;
-            free(buf);
-            close(fd);
-            return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot read: %s", path,
-                                  errno_text(err, why, sizeof why));
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
+    char *bytes;
+    size_t got;
+    lstmsent_status st = lstmsent__read_file(&bytes, &got, path, LSTMSENT__PATH_PREFIX);
+    if (st != LSTMSENT_OK)
+        return st;
+    unsigned char *buf = (unsigned char *)bytes;
     lstmsent__st_file *f = NULL;
-    lstmsent_status st = parse_image(&f, buf, got);
+    st = parse_image(&f, buf, got);
     if (st != LSTMSENT_OK) {
         free(buf);
         return with_path(st, path);

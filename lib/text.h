@@ -67,9 +67,6 @@ uint64_t lstmsent__fnv1a(const void *data, size_t len);
 
 /* ---- files (tsv.c) ----------------------------------------------------------------- */
 
-/* The whole file in memory, NUL-terminated (*len excludes the NUL). LSTMSENT_ERR_IO with a
- * message naming the file and the system's reason. */
-lstmsent_status lstmsent__read_file(const char *path, char **data, size_t *len);
 /* lstmsent_corpus_load_tsv on the file's bytes data[0, len) (need not end in NUL); path
  * names the input in messages. The TSV fuzz target calls it directly. */
 lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *path,

@@ -5,67 +5,14 @@
  * on a line's length, and every problem is reported with the file's name and line number.
  * The rules for blank lines, line ends and the header are in docs/corpus.md.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "text.h"
 
 #define QUOTE 40
 #define QUOTED(w, n) (int)((n) < QUOTE ? (n) : QUOTE), (w), (n) > QUOTE ? "..." : ""
-
-static lstmsent_status io_fail(const char *what, const char *path, int err)
-{
-    char why[128] = "";
-    strerror_r(err, why, sizeof why);
-    return lstmsent__fail(LSTMSENT_ERR_IO, "cannot %s '%s': %s", what, path, why);
-}
-
-lstmsent_status lstmsent__read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return io_fail("open", path, errno);
-    /* A regular file's size tells how much to allocate; the loop below still reads to the
-     * end, should the file have grown. */
-    struct stat sb;
-    size_t cap = 1 << 16, n = 0;
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < SIZE_MAX / 2)
-        cap = (size_t)sb.st_size + 2;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        fclose(f);
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            char *p = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (p == NULL) {
-                free(buf);
-                fclose(f);
-                return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
-            }
-            buf = p;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f) ? errno : 0;
-    fclose(f);
-    if (err != 0) {
-        free(buf);
-        return io_fail("read", path, err);
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return LSTMSENT_OK;
-}
 
 const char *lstmsent__skip_bom(const char *data, size_t *len)
 {
@@ -166,7 +113,7 @@ lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path
     LSTMSENT__CHECK_NULL(path);
     char *data;
     size_t len;
-    lstmsent_status st = lstmsent__read_file(path, &data, &len);
+    lstmsent_status st = lstmsent__read_file(&data, &len, path, LSTMSENT__PATH_QUOTED);
     if (st != LSTMSENT_OK)
         return st;
     st = lstmsent__corpus_parse_tsv(out, path, data, len, opts);

@@ -5,9 +5,11 @@
  * are awkward to keep in git (invalid UTF-8, NUL bytes, megabyte lines) are written to a
  * temporary directory by the test itself.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lstmsent/lstmsent.h>
@@ -626,6 +628,74 @@ START_TEST(test_vocab_file_errors)
 }
 END_TEST
 
+/* ---- special files ----------------------------------------------------------------------- */
+
+/* A FIFO with no writer used to block both readers for ever in open(); a character device
+ * was read as if it were a file (/dev/null as an empty one, /dev/zero without end). Both
+ * readers now refuse anything but a regular file, at once. */
+START_TEST(test_special_files_are_refused)
+{
+    tmp_write("x", "", 0);   /* makes tmpdir */
+    char fifo[256];
+    snprintf(fifo, sizeof fifo, "%s/f.tsv", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    assert_load_fails(fifo, NULL, LSTMSENT_ERR_IO, "not a regular file (a FIFO or pipe)");
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), fifo));
+    lstmsent_corpus *v = SENTINEL;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, fifo), LSTMSENT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "not a regular file (a FIFO or pipe)"));
+    ck_assert_ptr_eq(v, SENTINEL);
+
+    assert_load_fails("/dev/null", NULL, LSTMSENT_ERR_IO,
+                      "cannot read '/dev/null': not a regular file (a character device)");
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, "/dev/null"), LSTMSENT_ERR_IO);
+    ck_assert_ptr_eq(v, SENTINEL);
+    assert_load_fails(TEST_SRC_DIR, NULL, LSTMSENT_ERR_IO, "not a regular file (a directory)");
+    tmp_cleanup();
+}
+END_TEST
+
+/* /dev/stdin is whatever standard input is: a file redirected with '<' reads, a pipe is
+ * refused like any FIFO (docs/corpus.md). */
+START_TEST(test_dev_stdin)
+{
+    if (access("/dev/stdin", F_OK) != 0)
+        return;   /* no /dev/stdin on this system: nothing to check */
+    const char tsv[] = "Phrase\tSentiment\ngood\t3\n";
+    const char *path = tmp_write("in.tsv", tsv, sizeof tsv - 1);
+    int saved = dup(0);
+    ck_assert_int_ge(saved, 0);
+
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(dup2(fd, 0), 0);
+    close(fd);
+    lstmsent_corpus *c = SENTINEL;
+    lstmsent_status st = lstmsent_corpus_load_tsv(&c, "/dev/stdin", NULL);
+
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(dup2(p[0], 0), 0);
+    close(p[0]);
+    ck_assert_int_eq((int)write(p[1], tsv, sizeof tsv - 1), (int)(sizeof tsv - 1));
+    lstmsent_corpus *d = SENTINEL;
+    lstmsent_status piped = lstmsent_corpus_load_tsv(&d, "/dev/stdin", NULL);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", lstmsent_last_error());
+    close(p[1]);
+    ck_assert_int_eq(dup2(saved, 0), 0);
+    close(saved);
+
+    ck_assert_int_eq(st, LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_phrase_count(c), 1);
+    lstmsent_corpus_free(c);
+    ck_assert_int_eq(piped, LSTMSENT_ERR_IO);
+    ck_assert_ptr_eq(d, SENTINEL);
+    ck_assert_msg(strstr(msg, "not a regular file (a FIFO or pipe)") != NULL, "%s", msg);
+    tmp_cleanup();
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("corpus");
@@ -650,6 +720,13 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_byte_level_errors);
     tcase_add_test(tc, test_vocab_file_round_trip);
     tcase_add_test(tc, test_vocab_file_errors);
+    suite_add_tcase(s, tc);
+    /* Before the shared open path, a FIFO blocked for ever: the timeout makes that a
+     * failure rather than a hang. */
+    tc = tcase_create("special files");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_special_files_are_refused);
+    tcase_add_test(tc, test_dev_stdin);
     suite_add_tcase(s, tc);
     return s;
 }

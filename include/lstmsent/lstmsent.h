@@ -166,7 +166,10 @@ LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts)
  * Blank lines at the end are ignored; any other blank line is a row (an error unless
  * Phrase is the only column). Without PhraseId the phrase ids are the row numbers 1..n,
  * without SentenceId the sentence ids are 0. opts may be NULL for the defaults. Each bad
- * input has its own status, and the message names the file and line: docs/corpus.md. */
+ * input has its own status, and the message names the file and line: docs/corpus.md.
+ * Only a regular file is read: a directory, FIFO or pipe, character device or socket fails
+ * at once with LSTMSENT_ERR_IO (never waiting for a writer), so /dev/stdin works when
+ * standard input is redirected from a file and fails when it is a pipe. */
 LSTMSENT_API lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
                                                       const lstmsent_corpus_options *opts);
 
@@ -221,7 +224,8 @@ LSTMSENT_API lstmsent_status lstmsent_corpus_save_vocab(const lstmsent_corpus *c
                                                         const char *path);
 /* A corpus with no phrases whose vocabulary is read from a file written by
  * lstmsent_corpus_save_vocab (word counts are then 0). Empty or duplicate words, and words
- * holding white space, fail with LSTMSENT_ERR_VOCAB. */
+ * holding white space, fail with LSTMSENT_ERR_VOCAB. Only a regular file is read, as for
+ * lstmsent_corpus_load_tsv. */
 LSTMSENT_API lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *path);
 
 /* ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ cc=${CC:-clang}
 # library and its dependencies.
 sources_for() {
     case "$1" in
-    safetensors) echo "lib/status.c lib/json.c lib/safetensors.c" ;;
+    safetensors) echo "lib/status.c lib/file.c lib/json.c lib/safetensors.c" ;;
     json) echo "lib/status.c lib/json.c" ;;
     *) (cd "$root" && echo lib/*.c) ;;
     esac
