@@ -384,10 +384,11 @@ lstmsent_status lstmsent__builder_add(lstmsent__builder *b, const char *phrase, 
         }
         if (id == 0) {
             if (b->unknown == LSTMSENT_UNKNOWN_ERROR) {
+                char q[LSTMSENT__QUOTE_CAP];
                 where_text(b, where, at, sizeof at);
                 return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD,
-                                      "%s: word '%.*s%s' is not in the vocabulary", at,
-                                      (int)(wn < QUOTE ? wn : QUOTE), w, wn > QUOTE ? "..." : "");
+                                      "%s: word '%s' is not in the vocabulary", at,
+                                      lstmsent__quote(q, w, wn, QUOTE));
             }
             id = b->unknown == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
         } else {
@@ -500,9 +501,6 @@ int lstmsent_corpus_has_labels(const lstmsent_corpus *corpus)
     return corpus != NULL && corpus->labels != NULL;
 }
 
-/* A word quoted for a message: at most QUOTE bytes, with "..." when cut. */
-#define QUOTED(w, n) (int)((n) < QUOTE ? (n) : QUOTE), (w), (n) > QUOTE ? "..." : ""
-
 lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus, const char *word,
                                         int32_t *id)
 {
@@ -512,9 +510,10 @@ lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus, const cha
     LSTMSENT__CHECK_NULL(id);
     size_t n = strlen(word);
     int32_t found = vocab_find(&corpus->v, word, n, lstmsent__fnv1a(word, n));
+    char q[LSTMSENT__QUOTE_CAP];
     if (found == 0)
-        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "word '%.*s%s' is not in the vocabulary",
-                              QUOTED(word, n));
+        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "word '%s' is not in the vocabulary",
+                              lstmsent__quote(q, word, n, QUOTE));
     *id = found;
     return LSTMSENT_OK;
 }
@@ -604,9 +603,10 @@ lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char
         int32_t id = vocab_find(v, t.tok.data, t.tok.len, lstmsent__fnv1a(t.tok.data, t.tok.len));
         if (id == 0) {
             if (unknown == LSTMSENT_UNKNOWN_ERROR) {
+                char q[LSTMSENT__QUOTE_CAP];
                 st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD,
-                                    "%s: word '%.*s%s' is not in the vocabulary", __func__,
-                                    QUOTED(t.tok.data, t.tok.len));
+                                    "%s: word '%s' is not in the vocabulary", __func__,
+                                    lstmsent__quote(q, t.tok.data, t.tok.len, QUOTE));
                 break;
             }
             id = unknown == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
@@ -688,6 +688,7 @@ lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *s
             stop--;
         const char *w = s + pos;
         size_t n = stop - pos;
+        char q[LSTMSENT__QUOTE_CAP];
         pos = next;
         if (n == 0) {
             st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: empty word", source, line);
@@ -695,15 +696,15 @@ lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *s
         }
         /* A word holding white space could never come out of the tokeniser. */
         if (lstmsent__has_space(w, n)) {
-            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: word '%.*s%s' holds white space",
-                                source, line, QUOTED(w, n));
+            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: word '%s' holds white space",
+                                source, line, lstmsent__quote(q, w, n, QUOTE));
             break;
         }
         uint64_t h = lstmsent__fnv1a(w, n);
         int32_t dup = vocab_find(&c->v, w, n, h);
         if (dup != 0) {
-            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: duplicate word '%.*s%s' (line %ld)",
-                                source, line, QUOTED(w, n), (long)dup);
+            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: duplicate word '%s' (line %ld)",
+                                source, line, lstmsent__quote(q, w, n, QUOTE), (long)dup);
             break;
         }
         if (vocab_add(&c->v, w, n, h) == 0)

@@ -34,6 +34,15 @@ void lstmsent__clear_error(void);
                                   __func__, #p);                                 \
     } while (0)
 
+/* Input quoted in a message, as the text between the quotes of "word '%s' is ...": at most
+ * max bytes of s[0, n) (max <= 60; cut before a character that would start past them, with
+ * "..." after), each byte that could garble a message or a terminal written as an escape:
+ * \t \n \r, \\ for a backslash (so that an escape is never ambiguous), \xNN for every
+ * other byte below 0x20, for 0x7f and for a byte that is not part of valid UTF-8. buf holds
+ * LSTMSENT__QUOTE_CAP bytes; returns buf. */
+#define LSTMSENT__QUOTE_CAP 256
+const char *lstmsent__quote(char *buf, const char *s, size_t n, size_t max);
+
 /* ---- allocation --------------------------------------------------------------------- */
 
 /* malloc(n * size) with an overflow check; NULL on overflow or failure. */

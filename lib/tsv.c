@@ -11,8 +11,8 @@
 
 #include "text.h"
 
+/* Quote at most this many bytes of a line or field in a message. */
 #define QUOTE 40
-#define QUOTED(w, n) (int)((n) < QUOTE ? (n) : QUOTE), (w), (n) > QUOTE ? "..." : ""
 
 const char *lstmsent__skip_bom(const char *data, size_t *len)
 {
@@ -166,8 +166,9 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
     }
     fields++;
     if (col_of[COL_PHRASE] == SIZE_MAX) {
+        char q[LSTMSENT__QUOTE_CAP];
         st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: no header line with a 'Phrase' column "
-                            "(the first line is '%.*s%s')", path, QUOTED(s, hend));
+                            "(the first line is '%s')", path, lstmsent__quote(q, s, hend, QUOTE));
         goto done;
     }
 
@@ -212,12 +213,14 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
                 continue;
             if (!parse_int64(r.f[c], r.n[c], &v[c]) ||
                 (c == COL_SENTIMENT && (v[c] < 0 || v[c] > 4))) {
+                char q[LSTMSENT__QUOTE_CAP];
+                lstmsent__quote(q, r.f[c], r.n[c], QUOTE);
                 if (c == COL_SENTIMENT)
-                    st = lstmsent__fail(LSTMSENT_ERR_LABEL, "%s:%zu: Sentiment '%.*s%s' is not an "
-                                        "integer 0..4", path, line, QUOTED(r.f[c], r.n[c]));
+                    st = lstmsent__fail(LSTMSENT_ERR_LABEL, "%s:%zu: Sentiment '%s' is not an "
+                                        "integer 0..4", path, line, q);
                 else
-                    st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: %s '%.*s%s' is not an "
-                                        "integer", path, line, col_names[c], QUOTED(r.f[c], r.n[c]));
+                    st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: %s '%s' is not an "
+                                        "integer", path, line, col_names[c], q);
                 goto done;
             }
         }

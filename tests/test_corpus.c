@@ -498,7 +498,7 @@ START_TEST(test_file_errors_each_have_a_code)
                       "err_header_only.tsv: no rows after the header");
     assert_load_fails(data_path("err_no_header.tsv"), NULL, LSTMSENT_ERR_HEADER,
                       "err_no_header.tsv:1: no header line with a 'Phrase' column (the first "
-                      "line is '1\t1\tThe Rock\t2')");
+                      "line is '1\\t1\\tThe Rock\\t2')");
     assert_load_fails(data_path("err_no_phrase_column.tsv"), NULL, LSTMSENT_ERR_HEADER,
                       "err_no_phrase_column.tsv:1: no header line with a 'Phrase' column");
     assert_load_fails(data_path("err_duplicate_column.tsv"), NULL, LSTMSENT_ERR_HEADER,
@@ -538,6 +538,56 @@ START_TEST(test_byte_level_errors)
     const char spaced[] = "Phrase\tSentiment\nok\t 1\n";
     assert_load_fails(tmp_write("spaced.tsv", spaced, sizeof spaced - 1), NULL, LSTMSENT_ERR_LABEL,
                       "Sentiment ' 1' is not an integer 0..4");
+    tmp_cleanup();
+}
+END_TEST
+
+/* Messages that quote input show control bytes escaped: a stray '\r' used to print raw,
+ * as "Sentiment '2' is not ..." with the cursor sent back over the line. */
+START_TEST(test_messages_escape_control_bytes)
+{
+    const char cr[] = "Phrase\tSentiment\nok\t2\r\r\nfine\t3\n";
+    assert_load_fails(tmp_write("cr.tsv", cr, sizeof cr - 1), NULL, LSTMSENT_ERR_LABEL,
+                      "cr.tsv:2: Sentiment '2\\r' is not an integer 0..4");
+    const char ctl[] = "Phr\x01" "ase\tSentiment\nok\t2\n";
+    assert_load_fails(tmp_write("ctl.tsv", ctl, sizeof ctl - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "(the first line is 'Phr\\x01ase\\tSentiment')");
+    const char id[] = "PhraseId\tPhrase\n1\\\x7f\tok\n";
+    assert_load_fails(tmp_write("id.tsv", id, sizeof id - 1), NULL, LSTMSENT_ERR_FIELDS,
+                      "id.tsv:2: PhraseId '1\\\\\\x7f' is not an integer");
+
+    /* A terminal escape inside a word (not white space, so a token) stays inert. */
+    const char *phrases[] = {"the red"};
+    lstmsent_corpus *c;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 1, NULL), LSTMSENT_OK);
+    int32_t ids[4];
+    size_t n;
+    ck_assert_int_eq(lstmsent_corpus_encode(c, "the \x1b[31mred", LSTMSENT_UNKNOWN_ERROR, ids, 4,
+                                            &n), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_str_eq(lstmsent_last_error(),
+                     "lstmsent_corpus_encode: word '\\x1b[31mred' is not in the vocabulary");
+    ck_assert_int_eq(lstmsent_corpus_word_id(c, "r\x7f" "ed", ids), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_str_eq(lstmsent_last_error(), "word 'r\\x7fed' is not in the vocabulary");
+    /* A long word is cut at a character boundary, so the message stays UTF-8. */
+    char word[1 + 80 + 1];
+    word[0] = 'a';
+    for (int i = 0; i < 40; i++)
+        memcpy(word + 1 + 2 * i, "\xc3\xa9", 2);
+    word[81] = '\0';
+    ck_assert_int_eq(lstmsent_corpus_word_id(c, word, ids), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "\xc3\xa9...' is not in the vocabulary"));
+    lstmsent_corpus_free(c);
+
+    const char dup[] = "a\x01" "b\nc\na\x01" "b\n";
+    lstmsent_corpus *v = SENTINEL;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("dup.txt", dup, sizeof dup - 1)),
+                     LSTMSENT_ERR_VOCAB);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "dup.txt:3: duplicate word 'a\\x01b' (line 1)"));
+    const char sp[] = "a\nb\x0b" "c\n";
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("sp.txt", sp, sizeof sp - 1)),
+                     LSTMSENT_ERR_VOCAB);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "sp.txt:2: word 'b\\x0bc' holds white space"));
+    ck_assert_ptr_eq(v, SENTINEL);
     tmp_cleanup();
 }
 END_TEST
@@ -718,6 +768,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_long_lines_have_no_limit);
     tcase_add_test(tc, test_file_errors_each_have_a_code);
     tcase_add_test(tc, test_byte_level_errors);
+    tcase_add_test(tc, test_messages_escape_control_bytes);
     tcase_add_test(tc, test_vocab_file_round_trip);
     tcase_add_test(tc, test_vocab_file_errors);
     suite_add_tcase(s, tc);
