@@ -668,9 +668,7 @@ lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *s
                                            const char *s, size_t len)
 {
     /* Blank lines at the end are no words; any other blank line is an empty word. */
-    size_t end = len;
-    while (end > 0 && (s[end - 1] == '\n' || s[end - 1] == '\r'))
-        end--;
+    size_t end = lstmsent__text_end(s, 0, len);
     if (end == 0)
         return lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no words", source);
     lstmsent_corpus *c = corpus_alloc(0, 0, 0);

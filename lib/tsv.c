@@ -23,6 +23,21 @@ const char *lstmsent__skip_bom(const char *data, size_t *len)
     return data;
 }
 
+size_t lstmsent__text_end(const char *s, size_t start, size_t len)
+{
+    size_t end = len;
+    while (end > start) {
+        size_t stop = end;   /* the last line is [.., stop), without its '\n' */
+        if (s[stop - 1] == '\n')
+            stop--;
+        size_t content = stop > start && s[stop - 1] == '\r' ? stop - 1 : stop;
+        if (content > start && s[content - 1] != '\n')
+            return stop;
+        end = content;       /* a blank line: drop it, '\r' and all */
+    }
+    return start;
+}
+
 /* 1-based line and byte-in-line of offset at. */
 static void locate(const char *data, size_t at, size_t *line, size_t *col)
 {
@@ -128,10 +143,7 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
     lstmsent_status st;
     const char *s = lstmsent__skip_bom(data, &len);
     lstmsent__builder *b = NULL;
-    size_t blank = 0;
-    while (blank < len && (s[blank] == '\n' || s[blank] == '\r'))
-        blank++;
-    if (blank == len) {
+    if (lstmsent__text_end(s, 0, len) == 0) {
         st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: the file is empty%s", path,
                             len > 0 ? " (blank lines only)" : "");
         goto done;
@@ -172,10 +184,9 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
         goto done;
     }
 
-    /* Blank lines at the end of the file are no rows. */
-    size_t end = len;
-    while (end > body && (s[end - 1] == '\n' || s[end - 1] == '\r'))
-        end--;
+    /* Blank lines at the end of the file are no rows; a stray '\r' is not blank, so the
+     * last row ends as every other one. */
+    size_t end = lstmsent__text_end(s, body, len);
     if (end <= body) {
         st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no rows after the header", path);
         goto done;

@@ -542,6 +542,55 @@ START_TEST(test_byte_level_errors)
 }
 END_TEST
 
+/* One line-end rule for every line: "\n" or "\r\n" (a lone '\r' just before the end of the
+ * file too). The trimming of blank lines at the end used to strip every '\r' as well, so a
+ * last row "ok\t2\r\r\n" was accepted while the same row elsewhere was not. */
+START_TEST(test_carriage_returns_one_rule)
+{
+    const char last[] = "Phrase\tSentiment\nfine\t3\nok\t2\r\r\n";
+    assert_load_fails(tmp_write("last.tsv", last, sizeof last - 1), NULL, LSTMSENT_ERR_LABEL,
+                      "last.tsv:3: Sentiment '2\\r' is not an integer 0..4");
+    const char then_blank[] = "Phrase\tSentiment\nfine\t3\nok\t2\r\r\n\r\n\n";
+    assert_load_fails(tmp_write("tb.tsv", then_blank, sizeof then_blank - 1), NULL,
+                      LSTMSENT_ERR_LABEL, "tb.tsv:3: Sentiment '2\\r' is not an integer 0..4");
+    const char unterminated[] = "Phrase\tSentiment\nfine\t3\nok\t2\r\r";
+    assert_load_fails(tmp_write("un.tsv", unterminated, sizeof unterminated - 1), NULL,
+                      LSTMSENT_ERR_LABEL, "un.tsv:3: Sentiment '2\\r' is not an integer 0..4");
+    const char only_cr[] = "\r\r\n";
+    assert_load_fails(tmp_write("cr.tsv", only_cr, sizeof only_cr - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "(the first line is '\\r')");
+
+    /* What stays accepted: CRLF line ends, blank CRLF lines at the end, and a last line
+     * whose CRLF lost its LF. */
+    const char ok[] = "Phrase\tSentiment\r\nfine\t3\r\nok\t2\r\n\r\n\r\n\n\r";
+    const char lost_lf[] = "Phrase\tSentiment\r\nfine\t3\r\nok\t2\r";
+    const char *good[] = {ok, lost_lf};
+    const size_t size[] = {sizeof ok - 1, sizeof lost_lf - 1};
+    for (int i = 0; i < 2; i++) {
+        lstmsent_corpus *c;
+        ck_assert_int_eq(lstmsent_corpus_load_tsv(&c, tmp_write("ok.tsv", good[i], size[i]), NULL),
+                         LSTMSENT_OK);
+        ck_assert_uint_eq(lstmsent_corpus_phrase_count(c), 2);
+        ck_assert_int_eq(lstmsent_corpus_labels(c)[1], 2);
+        lstmsent_corpus_free(c);
+    }
+
+    /* The vocabulary reader shares the rule. */
+    lstmsent_corpus *v = SENTINEL;
+    const char words[] = "the\nrock\r\r\n";
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("v.txt", words, sizeof words - 1)),
+                     LSTMSENT_ERR_VOCAB);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "v.txt:2: word 'rock\\r' holds white space"));
+    ck_assert_ptr_eq(v, SENTINEL);
+    const char crlf_words[] = "the\r\nrock\r\n\r\n\r";
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("w.txt", crlf_words,
+                                                              sizeof crlf_words - 1)), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(v), 2);
+    lstmsent_corpus_free(v);
+    tmp_cleanup();
+}
+END_TEST
+
 /* Messages that quote input show control bytes escaped: a stray '\r' used to print raw,
  * as "Sentiment '2' is not ..." with the cursor sent back over the line. */
 START_TEST(test_messages_escape_control_bytes)
@@ -769,6 +818,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_file_errors_each_have_a_code);
     tcase_add_test(tc, test_byte_level_errors);
     tcase_add_test(tc, test_messages_escape_control_bytes);
+    tcase_add_test(tc, test_carriage_returns_one_rule);
     tcase_add_test(tc, test_vocab_file_round_trip);
     tcase_add_test(tc, test_vocab_file_errors);
     suite_add_tcase(s, tc);
