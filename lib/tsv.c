@@ -120,6 +120,109 @@ static void split_row(const char *s, size_t len, const size_t *col_of, row *r)
     r->fields = k;
 }
 
+/* A column of the header: its name and its place. */
+typedef struct column {
+    const char *name;
+    size_t len, index;
+} column;
+
+static int same_name(const column *a, const column *b)
+{
+    return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+}
+
+/* By name, then by place. */
+static int column_cmp(const void *pa, const void *pb)
+{
+    const column *a = pa, *b = pb;
+    int c = memcmp(a->name, b->name, a->len < b->len ? a->len : b->len);
+    if (c != 0)
+        return c;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The header line s[0, hend): col_of[c] gets the column named col_names[c] (SIZE_MAX when
+ * there is none) and *fields the number of columns. Columns are found by name, so a name
+ * must be there, be unique and read as it looks: two columns of one name, a column with
+ * no name and a name holding a control character (a stray '\r' would hide a Sentiment
+ * column as an unknown one) are refused, as a header without a Phrase column is. */
+static lstmsent_status read_header(const char *path, const char *s, size_t hend,
+                                   size_t col_of[NCOLS], size_t *fields)
+{
+    size_t n = 1;
+    for (const char *p = s; (p = memchr(p, '\t', hend - (size_t)(p - s))) != NULL; p++)
+        n++;
+    column *cols = lstmsent__alloc_array(n, sizeof *cols), *sorted = NULL;
+    if (cols != NULL)
+        sorted = lstmsent__alloc_array(n, sizeof *sorted);
+    if (sorted == NULL) {
+        free(cols);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading the header of '%s'",
+                              path);
+    }
+    for (size_t k = 0, pos = 0; k < n; k++) {
+        const char *tab = memchr(s + pos, '\t', hend - pos);
+        size_t stop = tab ? (size_t)(tab - s) : hend;
+        cols[k] = (column){s + pos, stop - pos, k};
+        pos = stop + 1;
+    }
+    for (int c = 0; c < NCOLS; c++) {
+        col_of[c] = SIZE_MAX;
+        for (size_t k = 0; k < n && col_of[c] == SIZE_MAX; k++)
+            if (cols[k].len == strlen(col_names[c]) &&
+                memcmp(cols[k].name, col_names[c], cols[k].len) == 0)
+                col_of[c] = k;
+    }
+
+    /* Two columns of one name, found by sorting (a header may have very many columns):
+     * of each name the first two places, and of those pairs the one whose second column
+     * comes first, as a reader going left to right meets it. */
+    memcpy(sorted, cols, n * sizeof *cols);
+    qsort(sorted, n, sizeof *sorted, column_cmp);
+    size_t first = SIZE_MAX, second = SIZE_MAX;
+    for (size_t k = 0; k + 1 < n; k++) {
+        const column *a = &sorted[k], *b = &sorted[k + 1];
+        if (a->len > 0 && same_name(a, b) && (k == 0 || !same_name(&sorted[k - 1], a)) &&
+            b->index < second) {
+            first = a->index;
+            second = b->index;
+        }
+    }
+    free(sorted);
+    lstmsent_status st = LSTMSENT_OK;
+    char q[LSTMSENT__QUOTE_CAP];
+    /* Without a Phrase column the line is most likely no header at all (a file of rows),
+     * which says more than anything about its names. */
+    if (col_of[COL_PHRASE] == SIZE_MAX) {
+        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: no header line with a 'Phrase' column "
+                            "(the first line is '%s')", path, lstmsent__quote(q, s, hend, QUOTE));
+    } else if (second != SIZE_MAX) {
+        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: two columns named '%s' (columns %zu "
+                            "and %zu)", path,
+                            lstmsent__quote(q, cols[first].name, cols[first].len, QUOTE),
+                            first + 1, second + 1);
+    } else {
+        for (size_t k = 0; k < n && st == LSTMSENT_OK; k++) {
+            const unsigned char *name = (const unsigned char *)cols[k].name;
+            size_t bad = 0;
+            while (bad < cols[k].len && name[bad] >= 0x20 && name[bad] != 0x7f)
+                bad++;
+            if (cols[k].len == 0)
+                st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: column %zu has no name (an "
+                                    "empty field in the header)", path, k + 1);
+            else if (bad < cols[k].len)
+                st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: column %zu is named '%s', "
+                                    "with a control character", path, k + 1,
+                                    lstmsent__quote(q, cols[k].name, cols[k].len, QUOTE));
+        }
+    }
+    free(cols);
+    *fields = n;
+    return st;
+}
+
 lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
                                          const lstmsent_corpus_options *opts)
 {
@@ -157,32 +260,8 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
     if (hend > 0 && s[hend - 1] == '\r')
         hend--;
     size_t col_of[NCOLS], fields = 0;
-    for (int c = 0; c < NCOLS; c++)
-        col_of[c] = SIZE_MAX;
-    for (size_t pos = 0;; fields++) {
-        const char *tab = memchr(s + pos, '\t', hend - pos);
-        size_t stop = tab ? (size_t)(tab - s) : hend;
-        for (int c = 0; c < NCOLS; c++) {
-            if (stop - pos == strlen(col_names[c]) && memcmp(s + pos, col_names[c], stop - pos) == 0) {
-                if (col_of[c] != SIZE_MAX) {
-                    st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: two columns named '%s'", path,
-                                        col_names[c]);
-                    goto done;
-                }
-                col_of[c] = fields;
-            }
-        }
-        if (tab == NULL)
-            break;
-        pos = stop + 1;
-    }
-    fields++;
-    if (col_of[COL_PHRASE] == SIZE_MAX) {
-        char q[LSTMSENT__QUOTE_CAP];
-        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: no header line with a 'Phrase' column "
-                            "(the first line is '%s')", path, lstmsent__quote(q, s, hend, QUOTE));
+    if ((st = read_header(path, s, hend, col_of, &fields)) != LSTMSENT_OK)
         goto done;
-    }
 
     /* Blank lines at the end of the file are no rows; a stray '\r' is not blank, so the
      * last row ends as every other one. */

@@ -542,6 +542,53 @@ START_TEST(test_byte_level_errors)
 }
 END_TEST
 
+/* Columns are found by name, so every name must be there and unique. Any repeated name
+ * used to load ("X\tPhrase\tX") unless it was one of the four known ones. */
+START_TEST(test_header_column_names)
+{
+    const char dup[] = "X\tPhrase\tX\n1\tgood\t2\n";
+    assert_load_fails(tmp_write("dup.tsv", dup, sizeof dup - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "dup.tsv:1: two columns named 'X' (columns 1 and 3)");
+    /* The repeat a reader meets first, left to right. */
+    const char two[] = "B\tPhrase\tA\tA\tB\nb\tgood\ta\ta\tb\n";
+    assert_load_fails(tmp_write("two.tsv", two, sizeof two - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "two.tsv:1: two columns named 'A' (columns 3 and 4)");
+    const char known[] = "Sentiment\tPhrase\tSentiment\n1\tgood\t2\n";
+    assert_load_fails(tmp_write("known.tsv", known, sizeof known - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "two columns named 'Sentiment' (columns 1 and 3)");
+    /* An empty name (a stray tab) and a name holding a control character, here the '\r'
+     * that would turn Sentiment into an ignored column and the corpus into an unlabelled
+     * one. */
+    const char empty[] = "PhraseId\t\tPhrase\n1\t\tgood\n";
+    assert_load_fails(tmp_write("empty.tsv", empty, sizeof empty - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "empty.tsv:1: column 2 has no name (an empty field in the header)");
+    const char trailing[] = "Phrase\tSentiment\t\ngood\t3\t\n";
+    assert_load_fails(tmp_write("trailing.tsv", trailing, sizeof trailing - 1), NULL,
+                      LSTMSENT_ERR_HEADER, "trailing.tsv:1: column 3 has no name");
+    const char empties[] = "\t\tPhrase\n\t\tgood\n";
+    assert_load_fails(tmp_write("empties.tsv", empties, sizeof empties - 1), NULL,
+                      LSTMSENT_ERR_HEADER, "empties.tsv:1: column 1 has no name");
+    const char cr[] = "Phrase\tSentiment\r\r\ngood\t3\n";
+    assert_load_fails(tmp_write("cr.tsv", cr, sizeof cr - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "cr.tsv:1: column 2 is named 'Sentiment\\r', with a control character");
+    /* Many columns: found by sorting, not by comparing every pair. */
+    size_t cols = 50000, cap = cols * 16 + 64, n = 0;
+    char *big = malloc(cap);
+    ck_assert_ptr_nonnull(big);
+    n += (size_t)sprintf(big + n, "Phrase");
+    for (size_t k = 0; k < cols; k++)
+        n += (size_t)sprintf(big + n, "\tc%zu", k);
+    n += (size_t)sprintf(big + n, "\tc7\ngood");
+    for (size_t k = 0; k <= cols; k++)
+        big[n++] = '\t';
+    big[n++] = '\n';
+    assert_load_fails(tmp_write("big.tsv", big, n), NULL, LSTMSENT_ERR_HEADER,
+                      "big.tsv:1: two columns named 'c7' (columns 9 and 50002)");
+    free(big);
+    tmp_cleanup();
+}
+END_TEST
+
 /* One line-end rule for every line: "\n" or "\r\n" (a lone '\r' just before the end of the
  * file too). The trimming of blank lines at the end used to strip every '\r' as well, so a
  * last row "ok\t2\r\r\n" was accepted while the same row elsewhere was not. */
@@ -819,6 +866,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_byte_level_errors);
     tcase_add_test(tc, test_messages_escape_control_bytes);
     tcase_add_test(tc, test_carriage_returns_one_rule);
+    tcase_add_test(tc, test_header_column_names);
     tcase_add_test(tc, test_vocab_file_round_trip);
     tcase_add_test(tc, test_vocab_file_errors);
     suite_add_tcase(s, tc);

@@ -162,7 +162,7 @@ LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts)
 
 /* Load a Kaggle-layout TSV file: a header line, tab-separated fields, columns found by
  * name (Phrase required; PhraseId, SentenceId and Sentiment when present; others are
- * ignored). UTF-8, "\n" or "\r\n" line ends, no quoting, no limit on a line's length.
+ * ignored; every column named, no name twice, no control character in a name). UTF-8, "\n" or "\r\n" line ends, no quoting, no limit on a line's length.
  * Blank lines at the end are ignored; any other blank line is a row (an error unless
  * Phrase is the only column). Without PhraseId the phrase ids are the row numbers 1..n,
  * without SentenceId the sentence ids are 0. opts may be NULL for the defaults. Each bad
