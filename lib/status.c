@@ -54,6 +54,7 @@ const char *lstmsent_strerror(int status)
     case LSTMSENT_ERR_METADATA: return "missing or malformed metadata in the model file";
     case LSTMSENT_ERR_VERSION: return "unsupported model file format or version";
     case LSTMSENT_ERR_DIGEST: return "the vocabulary does not match its digest";
+    case LSTMSENT_ERR_CHECKSUM: return "a model file's checksum does not match its contents";
     default: return "unknown status";
     }
 }

@@ -21,7 +21,7 @@ START_TEST(test_strerror_every_code)
     /* Every code from OK down to the last has its own text, distinct from the others. */
     const char *seen[64];
     int n = 0;
-    for (int code = 0; code >= LSTMSENT_ERR_DIGEST; code--) {
+    for (int code = 0; code >= LSTMSENT_ERR_CHECKSUM; code--) {
         const char *s = lstmsent_strerror(code);
         ck_assert_ptr_nonnull(s);
         ck_assert_str_ne(s, "unknown status");
@@ -29,7 +29,8 @@ START_TEST(test_strerror_every_code)
             ck_assert_str_ne(s, seen[i]);
         seen[n++] = s;
     }
-    ck_assert_str_eq(lstmsent_strerror(LSTMSENT_ERR_DIGEST - 1), "unknown status");
+    ck_assert_str_eq(lstmsent_strerror(LSTMSENT_ERR_CHECKSUM - 1), "unknown status");
+    ck_assert_int_eq(LSTMSENT_ERR_CHECKSUM, -27);
     ck_assert_str_eq(lstmsent_strerror(1), "unknown status");
 }
 END_TEST

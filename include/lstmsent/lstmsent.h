@@ -107,7 +107,8 @@ typedef enum lstmsent_status {
     LSTMSENT_ERR_UNKNOWN_TENSOR = -23,/* a model file holds a tensor the model does not know */
     LSTMSENT_ERR_METADATA = -24,      /* a model file's metadata is missing or malformed */
     LSTMSENT_ERR_VERSION = -25,       /* a model file of another format or format version */
-    LSTMSENT_ERR_DIGEST = -26         /* a vocabulary does not match its recorded digest */
+    LSTMSENT_ERR_DIGEST = -26,        /* a vocabulary does not match its recorded digest */
+    LSTMSENT_ERR_CHECKSUM = -27       /* a model file's checksum does not match its contents */
 } lstmsent_status;
 
 /* A static text for a status code ("unknown status" for a value that is none). */
