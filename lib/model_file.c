@@ -229,6 +229,11 @@ static lstmsent_status model_tensors(const lstmsent_model *model, const float *m
 static lstmsent_status save(const char *path, const lstmsent_model *model,
                             const float *m, const float *v, meta_list *ml)
 {
+    /* Listing the keys asks the writer for the checksums of what it writes. */
+    meta_addf(ml, LSTMSENT__ST_SUM_HEADER, "%s", "");
+    meta_addf(ml, LSTMSENT__ST_SUM_DATA, "%s", "");
+    if (ml->st != LSTMSENT_OK)
+        return lstmsent__fail(ml->st, "%s: out of memory building the metadata", path);
     lstmsent__st_out_tensor *t = NULL;
     size_t n = 0;
     char *names = NULL;
@@ -743,6 +748,59 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     return LSTMSENT_OK;
 }
 
+/* ---- checksums -------------------------------------------------------------------------- */
+
+/* 16 lowercase hex digits, as the writer makes them. */
+static int parse_sum(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    int k = 0;
+    for (; k < 16 && ((s[k] >= '0' && s[k] <= '9') || (s[k] >= 'a' && s[k] <= 'f')); k++)
+        v = v << 4 | (uint64_t)(s[k] <= '9' ? s[k] - '0' : s[k] - 'a' + 10);
+    if (k != 16 || s[16] != '\0')
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* A file that carries checksums must match them; one without (a PyTorch export, a file of
+ * an earlier version) is read as before. Both keys or none: one alone means the other was
+ * lost or damaged. Run once the header has passed the checks that read it, so that a
+ * file edited on purpose still gets the message of the rule it breaks, and this catches
+ * whatever damage those checks cannot see (a seed, a version, any data byte). */
+static lstmsent_status check_checksums(const lstmsent__st_file *f, const char *src)
+{
+    const char *keys[2] = {LSTMSENT__ST_SUM_HEADER, LSTMSENT__ST_SUM_DATA};
+    const char *text[2] = {lstmsent__st_meta_get(f, keys[0]), lstmsent__st_meta_get(f, keys[1])};
+    if (text[0] == NULL && text[1] == NULL)
+        return LSTMSENT_OK;
+    uint64_t want[2];
+    for (int k = 0; k < 2; k++) {
+        char q[LSTMSENT__QUOTE_CAP];
+        if (text[k] == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata has '%s' but no '%s'",
+                                  src, keys[1 - k], keys[k]);
+        if (!parse_sum(text[k], &want[k]))
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%s' is not 16 "
+                                  "lowercase hex digits", src, keys[k],
+                                  lstmsent__quote(q, text[k], strlen(text[k]), 40));
+    }
+    uint64_t have[2];
+    lstmsent_status st = lstmsent__st_checksums(f, &have[0], &have[1]);
+    if (st != LSTMSENT_OK)
+        return lstmsent__fail(st, "%s: out of memory computing the checksums", src);
+    if (have[0] != want[0])
+        return lstmsent__fail(LSTMSENT_ERR_CHECKSUM, "%s: the header (tensor names, dtypes, "
+                              "shapes and metadata) does not match its checksum: XXH3-64 %016"
+                              PRIx64 ", '%s' says %016" PRIx64 " (the file is damaged)", src,
+                              have[0], keys[0], want[0]);
+    if (have[1] != want[1])
+        return lstmsent__fail(LSTMSENT_ERR_CHECKSUM, "%s: the tensor data does not match its "
+                              "checksum: XXH3-64 %016" PRIx64 ", '%s' says %016" PRIx64
+                              " (the file is damaged)", src, have[1], keys[1], want[1]);
+    return LSTMSENT_OK;
+}
+
 /* ---- loading a model -------------------------------------------------------------------- */
 
 void lstmsent_load_options_default(lstmsent_load_options *opts)
@@ -818,6 +876,8 @@ lstmsent_status lstmsent__model_from_st(lstmsent_model **out, lstmsent_corpus **
     lstmsent_corpus *vocab = NULL;
     if (st == LSTMSENT_OK)
         st = vocab_from_meta(f, src, o.num_embeddings, &vocab);
+    if (st == LSTMSENT_OK)
+        st = check_checksums(f, src);
     lstmsent_model *m = NULL;
     if (st == LSTMSENT_OK) {
         /* The tensors are all there, so the file's size bounds what this allocates. */
@@ -1031,6 +1091,8 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
                 LSTMSENT_OK)
             goto done;
     }
+    if ((st = check_checksums(f, src)) != LSTMSENT_OK)
+        goto done;
     /* Everything is checked; read the numbers into new buffers, then commit. */
     buf = lstmsent__alloc_floats(n_floats);
     float *bm = lstmsent__alloc_floats(n_floats), *bv = lstmsent__alloc_floats(n_floats);

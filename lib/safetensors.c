@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "json.h"
 #include "safetensors.h"
@@ -119,6 +120,22 @@ static float load_le_f32(const unsigned char *p)
     float f;
     memcpy(&f, b, 4);
     return f;
+}
+
+/* Copy count floats to dst in little-endian order. src may be NULL when count is 0. */
+static void store_le_f32(unsigned char *dst, const float *src, size_t count)
+{
+    if (count == 0)
+        return;
+    if (!ST_BIG_ENDIAN) {
+        memcpy(dst, src, count * sizeof(float));
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned char b[4];
+        memcpy(b, &src[i], 4);
+        dst[4 * i] = b[3], dst[4 * i + 1] = b[2], dst[4 * i + 2] = b[1], dst[4 * i + 3] = b[0];
+    }
 }
 
 /* ---- reading --------------------------------------------------------------------------- */
@@ -648,6 +665,118 @@ lstmsent_status lstmsent__st_check_no_unknown(const lstmsent__st_file *file,
     return LSTMSENT_OK;
 }
 
+/* ---- checksums ------------------------------------------------------------------------- */
+
+/* One tensor or metadata entry as the canonical form sees it. A tensor's bytes are either
+ * little-endian already (a file read) or host floats (a file being written). */
+typedef struct sum_item {
+    const char *name;            /* tensor name, or metadata key */
+    const char *text;            /* dtype name, or metadata value */
+    int ndim;
+    const int64_t *shape;
+    const unsigned char *le;
+    const float *host;
+    size_t bytes;
+} sum_item;
+
+static int sum_item_cmp(const void *pa, const void *pb)
+{
+    return strcmp(((const sum_item *)pa)->name, ((const sum_item *)pb)->name);
+}
+
+static int is_sum_key(const char *key)
+{
+    return strcmp(key, LSTMSENT__ST_SUM_HEADER) == 0 || strcmp(key, LSTMSENT__ST_SUM_DATA) == 0;
+}
+
+static void sum_u64(XXH3_state_t *st, uint64_t v)
+{
+    unsigned char b[8];
+    write_le64(b, v);
+    XXH3_64bits_update(st, b, 8);
+}
+
+static void sum_text(XXH3_state_t *st, const char *s)
+{
+    XXH3_64bits_update(st, s, strlen(s) + 1);   /* with its NUL: names never hold one */
+}
+
+/* The canonical form of safetensors.h over t[0, nt) and m[0, nm) (no checksum keys among
+ * them), which are sorted here. */
+static lstmsent_status sum_items(sum_item *t, size_t nt, sum_item *m, size_t nm,
+                                 uint64_t *header, uint64_t *data)
+{
+    XXH3_state_t *hs = XXH3_createState(), *ds = XXH3_createState();
+    if (hs == NULL || ds == NULL) {
+        XXH3_freeState(hs);
+        XXH3_freeState(ds);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory computing checksums");
+    }
+    qsort(t, nt, sizeof *t, sum_item_cmp);
+    qsort(m, nm, sizeof *m, sum_item_cmp);
+    XXH3_64bits_reset(hs);
+    XXH3_64bits_reset(ds);
+    sum_u64(hs, nt);
+    for (size_t i = 0; i < nt; i++) {
+        sum_text(hs, t[i].name);
+        sum_text(hs, t[i].text);
+        sum_u64(hs, (uint64_t)t[i].ndim);
+        for (int d = 0; d < t[i].ndim; d++)
+            sum_u64(hs, (uint64_t)t[i].shape[d]);
+        if (t[i].bytes == 0)
+            continue;
+        if (t[i].le != NULL || !ST_BIG_ENDIAN) {
+            XXH3_64bits_update(ds, t[i].le != NULL ? (const void *)t[i].le
+                                                   : (const void *)t[i].host, t[i].bytes);
+        } else {
+            unsigned char buf[4096];
+            for (size_t o = 0; o < t[i].bytes / 4; o += sizeof buf / 4) {
+                size_t k = t[i].bytes / 4 - o < sizeof buf / 4 ? t[i].bytes / 4 - o
+                                                               : sizeof buf / 4;
+                store_le_f32(buf, t[i].host + o, k);
+                XXH3_64bits_update(ds, buf, 4 * k);
+            }
+        }
+    }
+    sum_u64(hs, nm);
+    for (size_t i = 0; i < nm; i++) {
+        sum_text(hs, m[i].name);
+        sum_text(hs, m[i].text);
+    }
+    *header = XXH3_64bits_digest(hs);
+    *data = XXH3_64bits_digest(ds);
+    XXH3_freeState(hs);
+    XXH3_freeState(ds);
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent__st_checksums(const lstmsent__st_file *file, uint64_t *header,
+                                       uint64_t *data)
+{
+    LSTMSENT__CHECK_NULL(file);
+    LSTMSENT__CHECK_NULL(header);
+    LSTMSENT__CHECK_NULL(data);
+    sum_item *t = lstmsent__calloc_array(file->n_tensors, sizeof *t);
+    sum_item *m = lstmsent__calloc_array(file->n_meta, sizeof *m);
+    lstmsent_status st = LSTMSENT_OK;
+    if (t == NULL || m == NULL)
+        st = lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory computing checksums");
+    size_t nm = 0;
+    for (size_t i = 0; st == LSTMSENT_OK && i < file->n_tensors; i++) {
+        const lstmsent__st_tensor *x = &file->tensors[i];
+        t[i] = (sum_item){x->name, lstmsent__st_dtype_name(x->dtype), x->ndim, x->shape,
+                          x->data, NULL, x->end - x->begin};
+    }
+    for (size_t i = 0; st == LSTMSENT_OK && i < file->n_meta; i++)
+        if (!is_sum_key(file->meta[i].key))
+            m[nm++] = (sum_item){file->meta[i].key, file->meta[i].value, 0, NULL, NULL, NULL, 0};
+    if (st == LSTMSENT_OK)
+        st = sum_items(t, file->n_tensors, m, nm, header, data);
+    free(t);
+    free(m);
+    return st;
+}
+
 /* ---- writing --------------------------------------------------------------------------- */
 
 typedef struct name_ref {
@@ -749,12 +878,49 @@ static lstmsent_status check_out_tensors(const lstmsent__st_out_tensor *tensors,
     return st;
 }
 
+/* The checksums of the file these tensors and metadata make, as 16 hex digits each. */
+static lstmsent_status out_checksums(const lstmsent__st_out_tensor *tensors, size_t n,
+                                     const size_t *numel, const lstmsent__st_pair *meta,
+                                     size_t n_meta, char sums[2][17])
+{
+    sum_item *t = lstmsent__calloc_array(n, sizeof *t);
+    sum_item *m = lstmsent__calloc_array(n_meta, sizeof *m);
+    lstmsent_status st = LSTMSENT_OK;
+    if (t == NULL || m == NULL)
+        st = lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory computing checksums");
+    size_t nm = 0;
+    for (size_t i = 0; st == LSTMSENT_OK && i < n; i++)
+        t[i] = (sum_item){tensors[i].name, "F32", tensors[i].ndim, tensors[i].shape, NULL,
+                          tensors[i].data, numel[i] * sizeof(float)};
+    for (size_t i = 0; st == LSTMSENT_OK && i < n_meta; i++)
+        if (!is_sum_key(meta[i].key))
+            m[nm++] = (sum_item){meta[i].key, meta[i].value, 0, NULL, NULL, NULL, 0};
+    uint64_t header = 0, data = 0;
+    if (st == LSTMSENT_OK)
+        st = sum_items(t, n, m, nm, &header, &data);
+    snprintf(sums[0], 17, "%016" PRIx64, header);
+    snprintf(sums[1], 17, "%016" PRIx64, data);
+    free(t);
+    free(m);
+    return st;
+}
+
 /* The 8-byte length and the padded JSON header, into *w. */
 static lstmsent_status build_header(lstmsent__json_writer *w,
                                     const lstmsent__st_out_tensor *tensors, size_t n,
                                     const size_t *numel, const lstmsent__st_pair *meta,
                                     size_t n_meta)
 {
+    /* The checksum keys a caller lists get the checksums of what is written. */
+    char sums[2][17] = {"", ""};
+    int sums_wanted = 0;
+    for (size_t i = 0; i < n_meta; i++)
+        sums_wanted |= is_sum_key(meta[i].key);
+    if (sums_wanted) {
+        lstmsent_status st = out_checksums(tensors, n, numel, meta, n_meta, sums);
+        if (st != LSTMSENT_OK)
+            return st;
+    }
     lstmsent__json_writer_init(w);
     lstmsent__json_write_raw(w, "\0\0\0\0\0\0\0\0{", 9);
     int first = 1;
@@ -763,9 +929,12 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
         for (size_t i = 0; i < n_meta; i++) {
             if (i > 0)
                 lstmsent__json_write_raw(w, ",", 1);
+            const char *value = strcmp(meta[i].key, LSTMSENT__ST_SUM_HEADER) == 0 ? sums[0]
+                                : strcmp(meta[i].key, LSTMSENT__ST_SUM_DATA) == 0   ? sums[1]
+                                                                                   : meta[i].value;
             lstmsent__json_write_string(w, meta[i].key, strlen(meta[i].key));
             lstmsent__json_write_raw(w, ":", 1);
-            lstmsent__json_write_string(w, meta[i].value, strlen(meta[i].value));
+            lstmsent__json_write_string(w, value, strlen(value));
         }
         lstmsent__json_write_raw(w, "}", 1);
         first = 0;
@@ -807,22 +976,6 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
     }
     write_le64((unsigned char *)w->data, (uint64_t)(w->len - 8));
     return LSTMSENT_OK;
-}
-
-/* Copy count floats to dst in little-endian order. src may be NULL when count is 0. */
-static void store_le_f32(unsigned char *dst, const float *src, size_t count)
-{
-    if (count == 0)
-        return;
-    if (!ST_BIG_ENDIAN) {
-        memcpy(dst, src, count * sizeof(float));
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        unsigned char b[4];
-        memcpy(b, &src[i], 4);
-        dst[4 * i] = b[3], dst[4 * i + 1] = b[2], dst[4 * i + 2] = b[1], dst[4 * i + 3] = b[0];
-    }
 }
 
 lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,

@@ -466,7 +466,8 @@ LSTMSENT_API int64_t lstmsent_optim_step_count(const lstmsent_optim *optim);
  * name (lstmsent_model_param_info), so PyTorch's load_state_dict takes it, and metadata
  * holding the format, the library version, every model option and, when vocab is not
  * NULL, that corpus's vocabulary (its words in id order, their count and an FNV-1a
- * digest), so that a loaded model encodes text as it was trained. vocab needs
+ * digest), so that a loaded model encodes text as it was trained, and XXH3-64 checksums
+ * of the header's contents and of the tensor data, which loading verifies. vocab needs
  * vocab_size + 1 or + 2 embedding rows (LSTMSENT_ERR_MISMATCH otherwise). The save is
  * atomic: a temporary file in the same directory, flushed, fsync'd and renamed over path;
  * a failed save (LSTMSENT_ERR_IO) leaves the previous file at path as it was. */
@@ -488,9 +489,11 @@ LSTMSENT_API void lstmsent_load_options_default(lstmsent_load_options *opts);
  * a file without this library's metadata (a bare state_dict) gets its sizes from the
  * tensors' shapes and the other options at their defaults (docs/model-files.md). Every
  * tensor the model needs must be there, F32, with its shape; each failure has its own
- * status and message. vocab_out (may be NULL) gets a corpus with the file's vocabulary
- * (no phrases), or NULL when the file holds none. opts may be NULL for the defaults. On
- * failure *out and *vocab_out are NULL and nothing is left allocated. */
+ * status and message. A file that carries checksums must match them
+ * (LSTMSENT_ERR_CHECKSUM: the file is damaged); one without (a PyTorch export) loads
+ * unchecked. Only a regular file is read. vocab_out (may be NULL) gets a corpus with the
+ * file's vocabulary (no phrases), or NULL when the file holds none. opts may be NULL for
+ * the defaults. On failure *out and *vocab_out are NULL and nothing is left allocated. */
 LSTMSENT_API lstmsent_status lstmsent_model_load(lstmsent_model **out,
                                                  lstmsent_corpus **vocab_out,
                                                  const char *path,
@@ -510,7 +513,8 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_save(const char *path,
  * aside), optim made for that model with the same Adam options, sampler (may be NULL: its
  * state in the file is then ignored) over a dataset of the same number of rows;
  * otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
- * checked whole before any handle changes, so a failed load leaves them as they were.
+ * checked whole, its checksums included, before any handle changes, so a failed load
+ * leaves them as they were.
  * Training continued from here gives the same numbers, bit for bit, as the run that
  * saved it (same thread count; the LSTM state a loop carries between batches is the
  * caller's to save). */
