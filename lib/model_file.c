@@ -23,6 +23,12 @@
 #define MAX_DIM ((int64_t)1 << 24)
 #define MAX_LAYERS 1000
 
+/* A value or name from the file, for a message (control bytes escaped, at most 40 bytes). */
+static const char *quote(char *buf, const char *s)
+{
+    return lstmsent__quote(buf, s, strlen(s), 40);
+}
+
 /* ---- metadata to write ------------------------------------------------------------------ */
 
 /* Key-value pairs whose values are owned here; the first failure sticks in st. */
@@ -380,10 +386,11 @@ static lstmsent_status meta_i64(const lstmsent__st_file *f, const char *src, con
     if (s == NULL)
         return required ? no_key(src, key) : LSTMSENT_OK;
     int64_t v;
+    char q[LSTMSENT__QUOTE_CAP];
     if (!parse_i64(s, &v) || v < min || v > max)
         return lstmsent__fail(LSTMSENT_ERR_METADATA,
-                              "%s: metadata '%s' = '%.40s' is not an integer %" PRId64
-                              "..%" PRId64, src, key, s, min, max);
+                              "%s: metadata '%s' = '%s' is not an integer %" PRId64
+                              "..%" PRId64, src, key, quote(q, s), min, max);
     *out = v;
     return LSTMSENT_OK;
 }
@@ -412,9 +419,10 @@ static lstmsent_status meta_double(const lstmsent__st_file *f, const char *src, 
     lstmsent__json_doc_free(&doc);
     if (st == LSTMSENT_ERR_NOMEM)
         return lstmsent__fail(st, "%s: out of memory reading metadata '%s'", src, key);
+    char q[LSTMSENT__QUOTE_CAP];
     if (!ok)
-        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%.40s' is not a "
-                              "finite number", src, key, s);
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%s' is not a "
+                              "finite number", src, key, quote(q, s));
     *out = v;
     return LSTMSENT_OK;
 }
@@ -457,6 +465,7 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
                                          int required, lstmsent_model_options *o)
 {
     lstmsent_status st;
+    char q[LSTMSENT__QUOTE_CAP];
     if ((st = meta_i64(f, src, "num_embeddings", 1, INT32_MAX, required, &o->num_embeddings)) ||
         (st = meta_i32(f, src, "embed_dim", 1, MAX_DIM, required, &o->embed_dim)) ||
         (st = meta_i32(f, src, "hidden_dim", 1, MAX_DIM, required, &o->hidden_dim)) ||
@@ -485,8 +494,8 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
         else if (strcmp(s, "logits") == 0)
             o->head = LSTMSENT_HEAD_LOGITS;
         else
-            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'head' = '%.40s' is "
-                                  "neither 'sigmoid' nor 'logits'", src, s);
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'head' = '%s' is "
+                                  "neither 'sigmoid' nor 'logits'", src, quote(q, s));
     }
     s = lstmsent__st_meta_get(f, "pooling");
     if (s == NULL && required)
@@ -497,15 +506,15 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
         else if (strcmp(s, "last_token") == 0)
             o->pooling = LSTMSENT_POOL_LAST_TOKEN;
         else
-            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'pooling' = '%.40s' is "
-                                  "neither 'last_step' nor 'last_token'", src, s);
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'pooling' = '%s' is "
+                                  "neither 'last_step' nor 'last_token'", src, quote(q, s));
     }
     s = lstmsent__st_meta_get(f, "seed");
     if (s == NULL && required)
         return no_key(src, "seed");
     if (s != NULL && !parse_u64(s, &o->seed))
-        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'seed' = '%.40s' is not an "
-                              "integer 0..%" PRIu64, src, s, UINT64_MAX);
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'seed' = '%s' is not an "
+                              "integer 0..%" PRIu64, src, quote(q, s), UINT64_MAX);
     return LSTMSENT_OK;
 }
 
@@ -514,22 +523,23 @@ static lstmsent_status file_format(const lstmsent__st_file *f, const char *src, 
                                    int *checkpoint)
 {
     const char *format = lstmsent__st_meta_get(f, "format");
+    char q[LSTMSENT__QUOTE_CAP];
     *ours = 0;
     *checkpoint = 0;
     if (format == NULL || strncmp(format, "lstmsent-", 9) != 0)
         return LSTMSENT_OK;
     if (strcmp(format, LSTMSENT__FORMAT_MODEL) != 0 &&
         strcmp(format, LSTMSENT__FORMAT_CHECKPOINT) != 0)
-        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: format '%.40s' is not one this "
-                              "library reads ('%s' or '%s')", src, format,
+        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: format '%s' is not one this "
+                              "library reads ('%s' or '%s')", src, quote(q, format),
                               LSTMSENT__FORMAT_MODEL, LSTMSENT__FORMAT_CHECKPOINT);
     const char *version = lstmsent__st_meta_get(f, "format_version");
     if (version == NULL)
         return no_key(src, "format_version");
     if (strcmp(version, LSTMSENT__FORMAT_VERSION) != 0)
-        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: %s format version '%.40s' is not "
+        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: %s format version '%s' is not "
                               "supported (this library reads version %s)", src, format,
-                              version, LSTMSENT__FORMAT_VERSION);
+                              quote(q, version), LSTMSENT__FORMAT_VERSION);
     *ours = 1;
     *checkpoint = strcmp(format, LSTMSENT__FORMAT_CHECKPOINT) == 0;
     return LSTMSENT_OK;
@@ -629,6 +639,7 @@ static lstmsent_status check_tensors(const lstmsent__st_file *f, const char *src
                                      int allow_unknown)
 {
     lstmsent_status st;
+    char q[LSTMSENT__QUOTE_CAP];
     for (size_t i = 0; i < n; i++)
         if ((st = check_tensor(f, src, "", &e[i], NULL)) != LSTMSENT_OK)
             return st;
@@ -643,7 +654,7 @@ static lstmsent_status check_tensors(const lstmsent__st_file *f, const char *src
         for (size_t i = 0; i < f->n_tensors; i++) {
             if (!known_name(f->tensors[i].name, e, n, with_optim))
                 return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_TENSOR, "%s: unknown tensor '%s'",
-                                      src, f->tensors[i].name);
+                                      src, quote(q, f->tensors[i].name));
         }
     }
     return LSTMSENT_OK;
@@ -722,11 +733,11 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     if (digest == NULL)
         return no_key(src, "vocab_digest");
     size_t len = strlen(text);
-    char want[17];
+    char want[17], q[LSTMSENT__QUOTE_CAP];
     lstmsent__vocab_digest(text, len, want);
     if (strcmp(digest, want) != 0)
         return lstmsent__fail(LSTMSENT_ERR_DIGEST, "%s: the vocabulary's FNV-1a digest is %s, "
-                              "the metadata says '%.40s'", src, want, digest);
+                              "the metadata says '%s'", src, want, quote(q, digest));
     char where[300];
     snprintf(where, sizeof where, "%s: metadata 'vocab'", src);
     lstmsent_corpus *c;
@@ -783,7 +794,7 @@ static lstmsent_status check_checksums(const lstmsent__st_file *f, const char *s
         if (!parse_sum(text[k], &want[k]))
             return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%s' is not 16 "
                                   "lowercase hex digits", src, keys[k],
-                                  lstmsent__quote(q, text[k], strlen(text[k]), 40));
+                                  quote(q, text[k]));
     }
     uint64_t have[2];
     lstmsent_status st = lstmsent__st_checksums(f, &have[0], &have[1]);
@@ -865,13 +876,14 @@ lstmsent_status lstmsent__model_from_st(lstmsent_model **out, lstmsent_corpus **
     if (e == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", src);
     /* A checkpoint loads as a model: its optimizer tensors are known, not needed. */
+    char q[LSTMSENT__QUOTE_CAP];
     if ((st = check_tensors(f, src, e, n, 0, lo.allow_unknown_tensors || checkpoint)) ==
             LSTMSENT_OK &&
         checkpoint && !lo.allow_unknown_tensors) {
         for (size_t i = 0; i < f->n_tensors && st == LSTMSENT_OK; i++)
             if (!known_name(f->tensors[i].name, e, n, 1))
                 st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_TENSOR, "%s: unknown tensor '%s'", src,
-                                    f->tensors[i].name);
+                                    quote(q, f->tensors[i].name));
     }
     lstmsent_corpus *vocab = NULL;
     if (st == LSTMSENT_OK)
@@ -1028,8 +1040,9 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
         return st;
     if (!checkpoint) {
         const char *format = lstmsent__st_meta_get(f, "format");
-        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: not a checkpoint (format '%.40s')", src,
-                              format != NULL ? format : "none");
+        char q[LSTMSENT__QUOTE_CAP];
+        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: not a checkpoint (format '%s')", src,
+                              format != NULL ? quote(q, format) : "none");
     }
     if (lstmsent__optim_model_id(optim) != lstmsent__model_id(model))
         return lstmsent__fail(LSTMSENT_ERR_MISMATCH,

@@ -138,6 +138,13 @@ static void store_le_f32(unsigned char *dst, const float *src, size_t count)
     }
 }
 
+/* A name, key or dtype from the file, for a message (lstmsent__quote: control bytes
+ * escaped, at most 60 bytes). */
+static const char *quote(char *buf, const char *s, size_t len)
+{
+    return lstmsent__quote(buf, s, len, 60);
+}
+
 /* ---- reading --------------------------------------------------------------------------- */
 
 void lstmsent__st_free(lstmsent__st_file *file)
@@ -175,9 +182,12 @@ static lstmsent_status parse_metadata(lstmsent__st_file *f, const lstmsent__json
     int d = lstmsent__json_find_duplicate_key(doc, obj, &dup);
     if (d < 0)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory checking '__metadata__'");
+    char q[LSTMSENT__QUOTE_CAP];
     if (d > 0) {
+        size_t len;
+        const char *key = lstmsent__json_string(doc, dup, &len);
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "'__metadata__' has the key '%s' twice",
-                              lstmsent__json_string(doc, dup, NULL));
+                              quote(q, key, len));
     }
     size_t k = obj + 1;
     for (size_t m = 0; m < lstmsent__json_count(doc, obj); m++) {
@@ -186,12 +196,13 @@ static lstmsent_status parse_metadata(lstmsent__st_file *f, const lstmsent__json
         const char *value = lstmsent__json_string(doc, k + 1, &value_len);
         if (value == NULL) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
-                                  "'__metadata__' value of '%s' is not a string", key);
+                                  "'__metadata__' value of '%s' is not a string",
+                                  quote(q, key, key_len));
         }
         if (strlen(key) != key_len || strlen(value) != value_len) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                   "'__metadata__' entry '%s' holds a NUL character (\\u0000)",
-                                  key);
+                                  quote(q, key, strlen(key)));
         }
         f->meta[f->n_meta].key = keep(names, key, key_len);
         f->meta[f->n_meta].value = keep(names, value, value_len);
@@ -214,7 +225,8 @@ static int get_index(const lstmsent__json_doc *doc, size_t i, uint64_t max, uint
 static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json_doc *doc,
                                     size_t obj)
 {
-    const char *name = t->name;
+    char qn[LSTMSENT__QUOTE_CAP], q[LSTMSENT__QUOTE_CAP];
+    const char *name = quote(qn, t->name, strlen(t->name));   /* for the messages */
     if (lstmsent__json_type_of(doc, obj) != LSTMSENT__JSON_OBJECT) {
         return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                               "tensor '%s': its entry is not an object of dtype, shape and "
@@ -233,7 +245,7 @@ static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json
         }
         if (which < 0)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown field '%s'", name,
-                                  key);
+                                  quote(q, key, len));
         if (at[which] != 0) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': field '%s' appears twice",
                                   name, key);
@@ -253,7 +265,7 @@ static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': dtype is not a string", name);
     if (!lstmsent__st_dtype_from_name(dtype, len, &t->dtype))
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown dtype '%s'", name,
-                              dtype);
+                              quote(q, dtype, len));
 
     size_t shape = at[1];
     if (lstmsent__json_type_of(doc, shape) != LSTMSENT__JSON_ARRAY)
@@ -356,19 +368,22 @@ static lstmsent_status check_tiling(const lstmsent__st_file *f, size_t *total)
     lstmsent_status st = LSTMSENT_OK;
     size_t expected = 0;
     const lstmsent__st_tensor *prev = NULL;
+    char qa[LSTMSENT__QUOTE_CAP], qb[LSTMSENT__QUOTE_CAP];
     for (size_t i = 0; i < f->n_tensors; i++) {
         const lstmsent__st_tensor *t = &f->tensors[order[i].index];
         if (t->begin > expected) {
             st = lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                 "tensor '%s': data_offsets [%zu, %zu] leave a gap: bytes "
-                                "[%zu, %zu) of the data belong to no tensor", t->name,
-                                t->begin, t->end, expected, t->begin);
+                                "[%zu, %zu) of the data belong to no tensor",
+                                quote(qa, t->name, strlen(t->name)), t->begin, t->end,
+                                expected, t->begin);
             break;
         }
         if (t->begin < expected) {
             st = lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                 "tensor '%s': data_offsets [%zu, %zu] overlap tensor '%s' at "
-                                "[%zu, %zu]", t->name, t->begin, t->end, prev->name,
+                                "[%zu, %zu]", quote(qa, t->name, strlen(t->name)), t->begin,
+                                t->end, quote(qb, prev->name, strlen(prev->name)),
                                 prev->begin, prev->end);
             break;
         }
@@ -387,12 +402,14 @@ static lstmsent_status build_file(lstmsent__st_file *f, const lstmsent__json_doc
     int d = lstmsent__json_find_duplicate_key(doc, 0, &dup);
     if (d < 0)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory checking tensor names");
+    char q[LSTMSENT__QUOTE_CAP];
     if (d > 0) {
-        const char *name = lstmsent__json_string(doc, dup, NULL);
+        size_t len;
+        const char *name = lstmsent__json_string(doc, dup, &len);
         if (strcmp(name, "__metadata__") == 0)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "the header has '__metadata__' twice");
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor name '%s' appears twice in the header",
-                              name);
+                              quote(q, name, len));
     }
 
     /* Count, then allocate once: the tensors, the metadata, one block for all text. */
@@ -406,7 +423,8 @@ static lstmsent_status build_file(lstmsent__st_file *f, const lstmsent__json_doc
         if (k + 1 != meta_obj) {
             if (strlen(key) != len) {
                 return lstmsent__fail(LSTMSENT_ERR_FORMAT,
-                                      "tensor name '%s' holds a NUL character (\\u0000)", key);
+                                      "tensor name '%s' holds a NUL character (\\u0000)",
+                                      quote(q, key, strlen(key)));
             }
             text += len + 1;
         }
@@ -658,9 +676,10 @@ lstmsent_status lstmsent__st_check_no_unknown(const lstmsent__st_file *file,
         size_t j = 0;
         while (j < n && strcmp(file->tensors[i].name, names[j]) != 0)
             j++;
+        char q[LSTMSENT__QUOTE_CAP];
         if (j == n)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "unknown tensor '%s'",
-                                  file->tensors[i].name);
+                                  quote(q, file->tensors[i].name, strlen(file->tensors[i].name)));
     }
     return LSTMSENT_OK;
 }

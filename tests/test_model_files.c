@@ -621,6 +621,20 @@ START_TEST(test_metadata_checks)
 }
 END_TEST
 
+/* Metadata values and tensor names from the file are quoted with control bytes escaped. */
+START_TEST(test_messages_escape_file_text)
+{
+    edit e1 = {.meta = {"head", "soft\x1b[31mmax"}};
+    expect_edit_fails(&e1, NULL, LSTMSENT_ERR_METADATA, "'head' = 'soft\\x1b[31mmax' is neither");
+    edit e2 = {.meta = {"format_version", "1\r"}};
+    expect_edit_fails(&e2, NULL, LSTMSENT_ERR_VERSION, "format version '1\\r' is not supported");
+    edit e3 = {.meta = {"seed", "7\n"}};
+    expect_edit_fails(&e3, NULL, LSTMSENT_ERR_METADATA, "'seed' = '7\\n' is not an integer");
+    edit e4 = {.add = "fc.\textra"};
+    expect_edit_fails(&e4, NULL, LSTMSENT_ERR_UNKNOWN_TENSOR, "unknown tensor 'fc.\\textra'");
+}
+END_TEST
+
 START_TEST(test_load_arguments)
 {
     lstmsent_model *m = (lstmsent_model *)&m;
@@ -1436,6 +1450,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_nonfinite);
     tcase_add_test(tc, test_vocabulary_checks);
     tcase_add_test(tc, test_metadata_checks);
+    tcase_add_test(tc, test_messages_escape_file_text);
     tcase_add_test(tc, test_load_arguments);
     tcase_add_test(tc, test_failed_save_keeps_previous_file);
     tcase_add_test(tc, test_resume_mid_epoch_is_bit_identical);
