@@ -158,7 +158,7 @@ int main(int argc, char **argv)
     double ma = median(a, runs), mb = median(b, runs), ms = median(s, runs);
     double mr = median(rd, runs);
     printf("lstmsent_model_load, median of %d: with checksums %.2f ms (min %.2f), without "
-           "%.2f ms (min %.2f): +%.2f ms (%+.1f%%)\n", runs, 1e3 * ma, 1e3 * a[0], 1e3 * mb,
+           "%.2f ms (min %.2f): %+.2f ms (%+.1f%%)\n", runs, 1e3 * ma, 1e3 * a[0], 1e3 * mb,
            1e3 * b[0], 1e3 * (ma - mb), 100.0 * (ma - mb) / mb);
     printf("lstmsent__st_checksums alone (file in memory), median of %d: %.2f ms (min %.2f), "
            "%.1f GB/s\n", runs, 1e3 * ms, 1e3 * s[0], (double)bytes / ms / 1e9);
