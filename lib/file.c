@@ -103,18 +103,15 @@ lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
         return nomem(path, style, cap);
     }
     for (;;) {
-        if (n == cap - 1) {
-            char *p = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (p == NULL) {
-                free(buf);
-                close(fd);
-                return nomem(path, style, cap);
-            }
-            buf = p;
-            cap *= 2;
+        /* Full: most likely at the end the size foretold, so a small read says whether
+         * there is more before the buffer grows for it. */
+        char probe[4096], *dst = buf + n;
+        size_t room = cap - 1 - n;
+        if (room == 0) {
+            dst = probe;
+            room = sizeof probe;
         }
-        size_t chunk = cap - 1 - n < ((size_t)1 << 30) ? cap - 1 - n : (size_t)1 << 30;
-        ssize_t r = read(fd, buf + n, chunk);
+        ssize_t r = read(fd, dst, room < ((size_t)1 << 30) ? room : (size_t)1 << 30);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -125,6 +122,17 @@ lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
         }
         if (r == 0)
             break;
+        if (dst == probe) {
+            char *p = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (p == NULL) {
+                free(buf);
+                close(fd);
+                return nomem(path, style, cap);
+            }
+            buf = p;
+            cap *= 2;
+            memcpy(buf + n, probe, (size_t)r);
+        }
         n += (size_t)r;
     }
     close(fd);
