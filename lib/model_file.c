@@ -5,7 +5,8 @@
  * atomic writer of safetensors.c; loading on its reader, which has already checked the
  * file's structure, and then checks what a model needs, in this order: the format and its
  * version, the options, every expected tensor (present, F32, its shape), no unknown
- * tensor, the vocabulary, and only then allocates. A failed load leaves nothing behind;
+ * tensor, the vocabulary, the checksums (when the file has them), and only then
+ * allocates. A failed load leaves nothing behind;
  * a checkpoint is checked whole and copied into temporary buffers before any handle
  * changes. The rules and their messages are in docs/model-files.md.
  */
