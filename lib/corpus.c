@@ -33,6 +33,7 @@ typedef struct vocab {
 
 struct lstmsent_corpus {
     vocab v;
+    lstmsent_unknown unknown;  /* the policy its phrases were encoded with */
     size_t n;               /* phrases */
     int32_t *ids;           /* every phrase's ids, one phrase after the other */
     size_t *start;          /* (n + 1) phrase i is ids[start[i] .. start[i + 1]) */
@@ -45,6 +46,7 @@ struct lstmsent__builder {
     lstmsent_corpus *c;
     int own_vocab;          /* 1: count and sort; 0: a borrowed vocabulary, look up only */
     lstmsent_unknown unknown;
+    int64_t min_count;      /* own vocabulary: words seen fewer times are left out */
     const char *source;
     lstmsent__tokenizer tok;
     size_t ids_cap, rows_cap;
@@ -285,6 +287,7 @@ void lstmsent_corpus_options_default(lstmsent_corpus_options *opts)
         return;
     opts->vocabulary = NULL;
     opts->unknown = LSTMSENT_UNKNOWN_PAD;
+    opts->min_count = 1;
 }
 
 static lstmsent_status check_unknown(lstmsent_unknown unknown, const char *fn)
@@ -319,11 +322,22 @@ lstmsent_status lstmsent__builder_create(lstmsent__builder **out,
     lstmsent_status st = check_unknown(o.unknown, "corpus options");
     if (st != LSTMSENT_OK)
         return st;
+    if (o.min_count < 1)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "corpus options: min_count %lld; it must "
+                              "be at least 1", (long long)o.min_count);
+    /* Rare words are left out of the vocabulary but stay in the phrases, where the policy
+     * encodes them: one that refuses unknown words could never build such a corpus. */
+    if (o.vocabulary == NULL && o.min_count > 1 && o.unknown == LSTMSENT_UNKNOWN_ERROR)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "corpus options: min_count %lld leaves "
+                              "words of these phrases out of the vocabulary, which "
+                              "LSTMSENT_UNKNOWN_ERROR would refuse: use LSTMSENT_UNKNOWN_PAD or "
+                              "LSTMSENT_UNKNOWN_ID", (long long)o.min_count);
     lstmsent__builder *b = calloc(1, sizeof *b);
     if (b == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory building a corpus");
     b->own_vocab = o.vocabulary == NULL;
     b->unknown = o.unknown;
+    b->min_count = o.min_count;
     b->source = source;
     b->rows_cap = rows_hint > 0 ? rows_hint : 1;
     b->ids_cap = ids_hint > 0 ? ids_hint : 1;
@@ -335,6 +349,7 @@ lstmsent_status lstmsent__builder_create(lstmsent__builder **out,
         lstmsent__builder_free(b);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory building a corpus");
     }
+    b->c->unknown = o.unknown;
     *out = b;
     return LSTMSENT_OK;
 }
@@ -422,9 +437,25 @@ lstmsent_status lstmsent__builder_finish(lstmsent__builder *b, lstmsent_corpus *
     lstmsent_corpus *c = b->c;
     if (b->own_vocab) {
         int32_t *remap;
+        size_t all = c->v.size;
         if (vocab_sort(&c->v, &remap) != 0) {
             lstmsent__builder_free(b);
             return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory building a corpus");
+        }
+        /* Sorted by count, so the words seen fewer than min_count times are the tail:
+         * the kept ones keep their ids, the others become unknown words. */
+        size_t kept = all;
+        while (kept > 0 && c->v.count[kept] < b->min_count)
+            kept--;
+        if (kept < all) {
+            int32_t unknown = b->unknown == LSTMSENT_UNKNOWN_ID ? (int32_t)kept + 1 : 0;
+            for (size_t old = 1; old <= all; old++)
+                if ((size_t)remap[old] > kept)
+                    remap[old] = unknown;
+            c->v.size = kept;
+            memset(c->v.table, 0, (c->v.mask + 1) * sizeof *c->v.table);
+            for (size_t id = 1; id <= kept; id++)
+                vocab_place(&c->v, (int32_t)id);
         }
         for (size_t i = 0; i < c->start[c->n]; i++)
             c->ids[i] = remap[c->ids[i]];
@@ -499,6 +530,16 @@ size_t lstmsent_corpus_phrase_count(const lstmsent_corpus *corpus)
 int lstmsent_corpus_has_labels(const lstmsent_corpus *corpus)
 {
     return corpus != NULL && corpus->labels != NULL;
+}
+
+lstmsent_unknown lstmsent_corpus_unknown_policy(const lstmsent_corpus *corpus)
+{
+    return corpus ? corpus->unknown : LSTMSENT_UNKNOWN_PAD;
+}
+
+void lstmsent__corpus_set_unknown(lstmsent_corpus *corpus, lstmsent_unknown unknown)
+{
+    corpus->unknown = unknown;
 }
 
 lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus, const char *word,
@@ -579,6 +620,36 @@ const int64_t *lstmsent_corpus_phrase_ids_column(const lstmsent_corpus *corpus)
     return corpus ? corpus->phrase_ids : NULL;
 }
 
+int lstmsent__corpus_encode_prefix(const lstmsent_corpus *corpus, lstmsent__tokenizer *t,
+                                   const char *text, size_t len, lstmsent_unknown policy,
+                                   int32_t *ids, size_t cap, size_t *tokens, size_t *unknown,
+                                   size_t *bad)
+{
+    const vocab *v = &corpus->v;
+    const int32_t unknown_id = policy == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
+    size_t count = 0, missing = 0;
+    int r;
+    lstmsent__tokenizer_reset(t, text, len);
+    while ((r = lstmsent__tokenizer_next(t, bad)) == 1) {
+        int32_t id = vocab_find(v, t->tok.data, t->tok.len, lstmsent__fnv1a(t->tok.data, t->tok.len));
+        if (id == 0) {
+            if (policy == LSTMSENT_UNKNOWN_ERROR)
+                return LSTMSENT_ERR_UNKNOWN_WORD;
+            id = unknown_id;
+            missing++;
+        }
+        if (count < cap)
+            ids[count] = id;
+        count++;
+    }
+    if (r != 0)
+        return r;
+    *tokens = count;
+    if (unknown != NULL)
+        *unknown = missing;
+    return LSTMSENT_OK;
+}
+
 lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char *text,
                                        lstmsent_unknown unknown, int32_t *ids, size_t cap,
                                        size_t *n)
@@ -593,36 +664,23 @@ lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char
     lstmsent_status st = check_unknown(unknown, __func__);
     if (st != LSTMSENT_OK)
         return st;
-    const vocab *v = &corpus->v;
     lstmsent__tokenizer t;
     memset(&t, 0, sizeof t);
-    lstmsent__tokenizer_reset(&t, text, strlen(text));
-    size_t count = 0, bad;
-    int r;
-    while ((r = lstmsent__tokenizer_next(&t, &bad)) == 1) {
-        int32_t id = vocab_find(v, t.tok.data, t.tok.len, lstmsent__fnv1a(t.tok.data, t.tok.len));
-        if (id == 0) {
-            if (unknown == LSTMSENT_UNKNOWN_ERROR) {
-                char q[LSTMSENT__QUOTE_CAP];
-                st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD,
-                                    "%s: word '%s' is not in the vocabulary", __func__,
-                                    lstmsent__quote(q, t.tok.data, t.tok.len, QUOTE));
-                break;
-            }
-            id = unknown == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
-        }
-        if (count < cap)
-            ids[count] = id;
-        count++;
-    }
+    size_t count = 0, bad = 0;
+    int r = lstmsent__corpus_encode_prefix(corpus, &t, text, strlen(text), unknown, ids, cap,
+                                           &count, NULL, &bad);
+    char q[LSTMSENT__QUOTE_CAP];
+    if (r == LSTMSENT_ERR_UNKNOWN_WORD)
+        st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: word '%s' is not in the "
+                            "vocabulary", __func__, lstmsent__quote(q, t.tok.data, t.tok.len, QUOTE));
+    else if (r == LSTMSENT_ERR_UTF8)
+        st = lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: invalid UTF-8 at byte %zu of the text",
+                            __func__, bad + 1);
+    else if (r != 0)
+        st = lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", __func__);
     lstmsent__buf_free(&t.tok);
     if (st != LSTMSENT_OK)
         return st;
-    if (r == LSTMSENT_ERR_UTF8)
-        return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: invalid UTF-8 at byte %zu of the text",
-                              __func__, bad + 1);
-    if (r != 0)
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", __func__);
     *n = count;
     if (count > cap)
         return lstmsent__fail(LSTMSENT_ERR_BUFFER, "%s: %zu tokens, room for %zu", __func__,

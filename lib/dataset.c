@@ -18,6 +18,8 @@ struct lstmsent_dataset {
     int32_t *ids;      /* (N, T) */
     int32_t *lengths;  /* (N) */
     int32_t *labels;   /* (N), NULL when unlabelled */
+    int64_t *sentence_ids;  /* (N) the corpus's SentenceIds, so that evaluation need not */
+    int64_t *phrase_ids;    /* (N) ... trust corpus and dataset to be in the same order */
 };
 
 struct lstmsent_sampler {
@@ -44,6 +46,8 @@ void lstmsent_dataset_free(lstmsent_dataset *dataset)
     free(dataset->ids);
     free(dataset->lengths);
     free(dataset->labels);
+    free(dataset->sentence_ids);
+    free(dataset->phrase_ids);
     free(dataset);
 }
 
@@ -82,7 +86,10 @@ lstmsent_status lstmsent_dataset_create(lstmsent_dataset **out, const lstmsent_c
     d->lengths = lstmsent__alloc_array(n, sizeof *d->lengths);
     if (labels != NULL)
         d->labels = lstmsent__alloc_array(n, sizeof *d->labels);
-    if (!d->ids || !d->lengths || (labels && !d->labels)) {
+    d->sentence_ids = lstmsent__alloc_array(n, sizeof *d->sentence_ids);
+    d->phrase_ids = lstmsent__alloc_array(n, sizeof *d->phrase_ids);
+    if (!d->ids || !d->lengths || (labels && !d->labels) || !d->sentence_ids ||
+        !d->phrase_ids) {
         lstmsent_dataset_free(d);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: no room for %zu rows of %zu ids",
                               __func__, n, T);
@@ -100,6 +107,10 @@ lstmsent_status lstmsent_dataset_create(lstmsent_dataset **out, const lstmsent_c
     }
     if (labels != NULL && n > 0)
         memcpy(d->labels, labels, n * sizeof *d->labels);
+    if (n > 0) {
+        memcpy(d->sentence_ids, lstmsent_corpus_sentence_ids(corpus), n * sizeof(int64_t));
+        memcpy(d->phrase_ids, lstmsent_corpus_phrase_ids_column(corpus), n * sizeof(int64_t));
+    }
     *out = d;
     return LSTMSENT_OK;
 }
@@ -127,6 +138,16 @@ const int32_t *lstmsent_dataset_lengths(const lstmsent_dataset *dataset)
 const int32_t *lstmsent_dataset_labels(const lstmsent_dataset *dataset)
 {
     return dataset ? dataset->labels : NULL;
+}
+
+const int64_t *lstmsent_dataset_sentence_ids(const lstmsent_dataset *dataset)
+{
+    return dataset && dataset->rows > 0 ? dataset->sentence_ids : NULL;
+}
+
+const int64_t *lstmsent_dataset_phrase_ids(const lstmsent_dataset *dataset)
+{
+    return dataset && dataset->rows > 0 ? dataset->phrase_ids : NULL;
 }
 
 /* ---- sampler ---------------------------------------------------------------------------- */

@@ -152,15 +152,18 @@ void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const 
 }
 
 #ifdef GEMM_X86
-/* One 8 x 32 block of C at (i, 32 jb) over the whole K; op(A) is A or, with trans_a, the
- * transpose of the stored (K, M) matrix (8 consecutive floats per p: still contiguous). */
+/* One nr x 32 block of C at (i, 32 jb) over the whole K, nr = 8 or, for the last rows of
+ * an M that is not a multiple of 8, 1..7 (a constant at every call, so each size is
+ * unrolled on its own); op(A) is A or, with trans_a, the transpose of the stored (K, M)
+ * matrix (8 consecutive floats per p: still contiguous). Each row's arithmetic is the same
+ * whatever nr. */
 __attribute__((target("avx512f"), always_inline)) static inline void
-block_avx512(int i, int k, const float *a, int lda, int trans_a, const float *bp,
+block_avx512(int nr, int i, int k, const float *a, int lda, int trans_a, const float *bp,
              int accumulate, float *c, int ldc)
 {
     __m512 acc[ROWS][2];
 #pragma GCC unroll 8
-    for (int r = 0; r < ROWS; r++) {
+    for (int r = 0; r < nr; r++) {
         float *cr = c + (size_t)(i + r) * ldc;
         acc[r][0] = accumulate ? _mm512_loadu_ps(cr) : _mm512_setzero_ps();
         acc[r][1] = accumulate ? _mm512_loadu_ps(cr + 16) : _mm512_setzero_ps();
@@ -170,14 +173,14 @@ block_avx512(int i, int k, const float *a, int lda, int trans_a, const float *bp
         __m512 b1 = _mm512_loadu_ps(bp + (size_t)p * PANEL + 16);
         const float *ap = trans_a ? a + (size_t)p * lda + i : a + (size_t)i * lda + p;
 #pragma GCC unroll 8
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < nr; r++) {
             __m512 av = _mm512_set1_ps(trans_a ? ap[r] : ap[(size_t)r * lda]);
             acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
         }
     }
 #pragma GCC unroll 8
-    for (int r = 0; r < ROWS; r++) {
+    for (int r = 0; r < nr; r++) {
         float *cr = c + (size_t)(i + r) * ldc;
         _mm512_storeu_ps(cr, acc[r][0]);
         _mm512_storeu_ps(cr + 16, acc[r][1]);
@@ -200,12 +203,23 @@ __attribute__((target("avx512f"))) static void panels_avx512(int m, int n, int k
         for (int jb = 0; jb < n / PANEL; jb++) {
             const float *bp = panels + (size_t)jb * k * PANEL;
             float *cj = c + (size_t)jb * PANEL;
+            int i = i0;
             if (trans_a) {
-                for (int i = i0; i < i1; i += ROWS)
-                    block_avx512(i, k, a, lda, 1, bp, accumulate, cj, ldc);
+                for (; i + ROWS <= i1; i += ROWS)
+                    block_avx512(ROWS, i, k, a, lda, 1, bp, accumulate, cj, ldc);
             } else {
-                for (int i = i0; i < i1; i += ROWS)
-                    block_avx512(i, k, a, lda, 0, bp, accumulate, cj, ldc);
+                for (; i + ROWS <= i1; i += ROWS)
+                    block_avx512(ROWS, i, k, a, lda, 0, bp, accumulate, cj, ldc);
+            }
+            switch (i1 - i) {   // the last rows of an M that is not a multiple of 8
+#define TAIL(nr)                                                                        \
+    case nr:                                                                            \
+        block_avx512(nr, i, k, a, lda, trans_a, bp, accumulate, cj, ldc);               \
+        break;
+                TAIL(1) TAIL(2) TAIL(3) TAIL(4) TAIL(5) TAIL(6) TAIL(7)
+#undef TAIL
+            default:
+                break;
             }
         }
     }

@@ -109,7 +109,9 @@ void lstmsent__gemm_use_reference(int on);
  * lstmsent__gemm_panels_ok says whether this path runs here for (M, N) (AVX-512, M % 8 and
  * N % 32 zero, not in reference mode); if not, use lstmsent__gemm. pack_panels writes
  * op(B) (K, N) (trans_b as for lstmsent__gemm) into panels (K * N floats); gemm_panels
- * does C (M, N) = A (M, K) op(B) (+ C when accumulate). */
+ * does C (M, N) = A (M, K) op(B) (+ C when accumulate), for any M >= 1 once
+ * lstmsent__gemm_panels_ok(8, N) holds (rows in blocks of 8, then a shorter last one; each
+ * row's arithmetic the same either way). */
 int lstmsent__gemm_panels_ok(int m, int n);
 void lstmsent__gemm_pack_panels(float *panels, int trans_b, int k, int n, const float *b,
                                 int ldb);
@@ -128,12 +130,17 @@ typedef void (*lstmsent__task)(void *ctx, int part, int parts);
 void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts);
 int lstmsent__threads(void);
 
+/* The largest lstmsent_model_options.seq_len (model.c checks it, model files read it). */
+#define LSTMSENT__MAX_SEQ_LEN 4096
+
 /* ---- model internals (model.c) -------------------------------------------------------
  * For the optimizer and the tests. None of these checks its arguments. */
 
 /* The ONE contiguous parameter buffer, in state_dict order (lstmsent_model_param_info gives
  * each tensor's place), and the gradient buffer of the same layout; *n gets the number of
- * floats (lstmsent_model_num_floats). Valid while the model lives. */
+ * floats (lstmsent_model_num_floats). Valid while the model lives. Handing the parameters
+ * out marks them changed (an evaluation forward repacks the weights it keeps packed), so
+ * call it again before writing through an old pointer. */
 float *lstmsent__model_params(lstmsent_model *m, size_t *n);
 /* Evaluation forwards share the states of common prefixes (1, the default unless
  * LSTMSENT_SHARE_PREFIX=0) or run every row on its own (0). Not thread-safe: tests only. */
@@ -153,9 +160,13 @@ uint64_t lstmsent__model_id(const lstmsent_model *m);
  * generator restarts from its state at this call), so finite differences see fixed masks. */
 void lstmsent__model_freeze_dropout(lstmsent_model *m, int on);
 /* Tests: the dropout mask (0 or 1/(1-p) per element) of the last forward: which = 0..L-2
- * the output of LSTM layer `which`, (T, B, H); which = L-1 the output dropout, (B, H).
- * NULL when that dropout did not run (evaluation mode, p = 0, no forward). */
+ * the output of LSTM layer `which`, (N, H) by packed row (lstmsent__model_packed_row);
+ * which = L-1 the output dropout, (B, H). NULL when that dropout did not run (evaluation
+ * mode, p = 0, no forward). */
 const float *lstmsent__model_dropout_mask(const lstmsent_model *m, int32_t which, size_t *n);
+/* Tests: the packed row of batch row b at step t in the last training forward (t * B + b
+ * with last-step pooling), or -1 when that step did not run for that row. */
+int64_t lstmsent__model_packed_row(const lstmsent_model *m, int32_t t, int32_t b);
 
 /* ---- checkpoint accessors (model.c, optim.c, dataset.c) ----------------------------------
  * The state a checkpoint saves and restores beyond the parameters. None checks its

@@ -68,28 +68,50 @@ void lstmsent__softmax_xent_backward(float *dlogits, const float *probs,
 /* Whether x (n) is all zeros (a zero incoming state: the t = 0 products are skipped). */
 int lstmsent__all_zero(const float *x, size_t n);
 
-/* One LSTM layer over all T steps, PyTorch's equations:
+/* Which rows a training forward runs at each step, and where they live: the layout of
+ * PyTorch's PackedSequence, cut into parts for the threads. The B batch rows are placed at
+ * positions 0 .. B-1; part p (one thread) owns positions base[p] .. base[p+1] - 1. At step
+ * t it runs the first cnt[t][p] of them (never more than at step t - 1), and their rows
+ * are packed rows at[t][p] .. at[t][p] + cnt - 1, in position order, inside step t's block
+ * off[t] .. off[t+1] - 1. N = off[T] rows in all. A full plan runs every row at every step
+ * (at[t][p] = t*B + base[p]: the plain (T, B) layout, what the tutorial's last-step pooling
+ * needs); a shrinking one drops rows as their phrases end (last-token pooling). With packed
+ * the panel kernel runs the products (a full plan's counts are then multiples of 8) and
+ * the large ones run over `rows` >= N rows, the ones past N kept at zero in the layers'
+ * outputs and gradients; otherwise parts is 1 and lstmsent__gemm runs them over N rows.
+ * parts is at most lstmsent__threads(). */
+typedef struct lstmsent__seq_plan {
+    int B, T, parts, packed, full;
+    int rows;              // the large products' M: N, or (packed) N rounded up to 8
+    const int32_t *base;   // (parts + 1)
+    const int32_t *off;    // (T + 1)
+    const int32_t *at;     // (T, parts)
+    const int32_t *cnt;    // (T, parts)
+} lstmsent__seq_plan;
+
+/* One LSTM layer over the plan's steps, PyTorch's equations:
  *   (i, f, g, o) = (sig, sig, tanh, sig)(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
  *   c_t = f c_{t-1} + i g,   h_t = o tanh(c_t)
- * gates  (T, B, G) out: the activated i, f, g, o (what backward needs)
- * hs     (T+1, B, H): hs[0] = h_{-1} is read (the incoming state), hs[t+1] = h_t written,
- *                     so hs + B*H is the layer's output (T, B, H)
- * cs     (T+1, B, H): likewise for c
- * tanh_c (T, B, H) out: tanh(c_t)
- * inp    (T, B, C); w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G).
- * The input projection of all T steps is one GEMM with M = T*B; with inp NULL the caller
+ * gates  (N, G) out: the activated i, f, g, o (what backward needs), by packed row
+ * hs     (B + N, H): rows 0 .. B-1 the incoming h by position (read), then h_t of each
+ *                    packed row (written), so hs + B*H is the layer's output (N, H)
+ * cs     (B + N, H): likewise for c
+ * tanh_c (N, H) out: tanh(c_t)
+ * inp    (N, C); w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G).
+ * The input projection of all rows is one GEMM with M = N; with inp NULL the caller
  * has already put b_ih + b_hh + x_t W_ih^T into gates (model.c does, per distinct id).
- * tanh_c may be NULL (evaluation: nothing kept for backward). wpack (G * H floats) is
- * scratch for W_hh packed for lstmsent__gemm_panels (backward too). The recurrent product of
- * t = 0 is skipped when the incoming h is all zeros. */
+ * tanh_c may be NULL (nothing kept for backward). wpack (G * H floats) is scratch for W_hh
+ * packed for lstmsent__gemm_panels (backward too). The recurrent product of t = 0 is
+ * skipped when the incoming h is all zeros. */
 void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
-                            const float *b_ih, const float *b_hh, int B, int T, int C, int H);
+                            const float *b_ih, const float *b_hh,
+                            const lstmsent__seq_plan *plan, int C, int H);
 /* One layer of an evaluation forward (lstmsent__lstm_eval). */
 typedef struct lstmsent__eval_layer {
     const float *w_ih, *w_hh;   // (G, C), (G, H)
     const float *bias;          // (G) b_ih + b_hh; unused for layer 0 (its gates come from proj)
-    float *wpack;               // ((C + H) * G) scratch: [W_ih | W_hh]^T packed
+    float *wpack;               // ((C + H) * G) [W_ih | W_hh]^T packed (see repack)
     float *xh;                  // (rows, C + H): x_t | h_{t-1}, by position (see the plan)
     float *c;                   // (rows, H): c, by position
     int C;                      // input width; 0 for layer 0
@@ -107,6 +129,8 @@ typedef struct lstmsent__eval_plan {
     const int32_t *base;   // (parts + 1)
     const int32_t *perm;   // (rows)
     const int32_t *join;   // (rows / 8)
+    const int32_t *leave;  // (rows / 8) block k runs steps before leave[k] only (T: all);
+                           // within a part, the blocks that leave earlier come later
     const int32_t *src;    // (rows)
 } lstmsent__eval_plan;
 
@@ -118,23 +142,30 @@ typedef struct lstmsent__eval_plan {
  * after (for the rows that ran). Fillers read row 0's ids. The top layer's h_t goes to
  * pooled (ids_rows, H) row b when t == pool_t[b]. state_zero says the incoming state is
  * zero (the t = 0 products are skipped). gates (rows, G) and hbuf (rows, H) are scratch.
+ * Each layer's wpack holds its weights packed from an earlier call unless repack (then
+ * they are packed first).
+ * state_h and state_c (L, ids_rows, H; both NULL or neither) get each batch row's state of
+ * every layer at its pool_t step, for plans whose rows may run past it.
  * Each row's arithmetic is the same whatever the plan. */
 void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
                          const lstmsent__eval_plan *plan, int ids_rows, int T,
                          const float *proj, const int32_t *slot, const int32_t *pool_t,
-                         float *pooled, float *gates, float *hbuf, int state_zero);
+                         float *pooled, float *gates, float *hbuf, int state_zero, int repack,
+                         float *state_h, float *state_c);
 
-/* Backward through all T steps from dout (T, B, H), the loss's gradient with respect to
+/* Backward through the plan's steps from dout (N, H), the loss's gradient with respect to
  * the layer's output h_t; the incoming state is a constant (no gradient flows into it).
- * dinp (T, B, C) set; dw_ih, dw_hh, db_ih, db_hh added. Scratch: dgates (T, B, G),
- * dh_next and dc_next (B, H). The weight gradients and dinp are GEMMs over all steps
- * after the time loop; with inp NULL, dw_ih and dinp are left to the caller (which reads
- * dgates). */
+ * dinp (N, C) set; dw_ih, dw_hh, db_ih, db_hh added. Scratch: dgates (N, G), dh_next and
+ * dc_next (B, H), hprev (N, H; only for a plan that is not full, NULL otherwise). The
+ * weight gradients and dinp are GEMMs over all rows after the time loop; with inp NULL,
+ * dw_ih and dinp are left to the caller (which reads dgates). */
 void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
                              float *db_hh, float *dgates, float *dh_next, float *dc_next,
-                             float *wpack, const float *dout, const float *gates, const float *hs,
+                             float *wpack, float *hprev,
+                             const float *dout, const float *gates, const float *hs,
                              const float *cs, const float *tanh_c, const float *inp,
-                             const float *w_ih, const float *w_hh, int B, int T, int C, int H);
+                             const float *w_ih, const float *w_hh,
+                             const lstmsent__seq_plan *plan, int C, int H);
 
 /* ---- simd.c: element-wise loops with runtime CPU dispatch ----------------------------- */
 

@@ -18,48 +18,43 @@ int lstmsent__all_zero(const float *x, size_t n)
     return 1;
 }
 
-/* The time loops over a block of batch rows: each row's recurrence is independent of the
- * others, so the threads take blocks of rows (multiples of 8, the panel kernel's block)
- * and run all T steps on them without meeting; every row gets the same arithmetic for
- * any split. */
+/* The time loops over the plan's parts (lstmsent__seq_plan): each row's recurrence is
+ * independent of the others, so each thread takes one part, a set of batch positions, and
+ * runs all steps on it without meeting the others; every row gets the same arithmetic for
+ * any split. At step t a part runs the first cnt of its positions, whose rows lie together
+ * in step t's block of the packed layout, in position order. */
 typedef struct time_job {
+    const lstmsent__seq_plan *plan;
     float *gates, *hs, *cs, *tanh_c, *wpack, *dgates, *dh_next, *dc_next;
     const float *w_hh, *dout, *cgates, *ccs, *ctanh_c;
-    int B, T, H, h0_zero, c0_zero, packed;
+    int H, h0_zero, c0_zero, packed;
 } time_job;
 
-static void rows_of(const time_job *j, int part, int parts, int *r0, int *r1)
+/* Part p's rows at step t: the first packed row and the count; *prev gets the row (in
+ * hs / cs, whose first B rows are the incoming state by position) of their h_{t-1}. */
+static int step_rows(const lstmsent__seq_plan *pl, int t, int p, size_t *row, size_t *prev)
 {
-    int per = ((j->B + 7) / 8 + parts - 1) / parts * 8;
-    *r0 = part * per < j->B ? part * per : j->B;
-    *r1 = *r0 + per < j->B ? *r0 + per : j->B;
-}
-
-static void run_rows(lstmsent__task fn, time_job *j)
-{
-    int parts = j->packed && j->B % 8 == 0 ? lstmsent__threads() : 1;
-    if (parts > j->B / 8)
-        parts = j->B / 8 > 0 ? j->B / 8 : 1;
-    lstmsent__parallel(fn, j, parts);
+    const int P = pl->parts;
+    *row = (size_t)pl->B + (size_t)pl->at[(size_t)t * P + p];
+    *prev = t == 0 ? (size_t)pl->base[p] : (size_t)pl->B + (size_t)pl->at[(size_t)(t - 1) * P + p];
+    return pl->cnt[(size_t)t * P + p];
 }
 
 static void forward_rows(void *ctx, int part, int parts)
 {
+    (void)parts;
     const time_job *j = ctx;
-    const int H = j->H, G = 4 * H, B = j->B;
-    const size_t BH = (size_t)B * H;
-    int r0, r1;
-    rows_of(j, part, parts, &r0, &r1);
-    if (r1 <= r0)
-        return;
-    const int R = r1 - r0;
-    for (int t = 0; t < j->T; t++) {
-        float *gt = j->gates + ((size_t)t * B + r0) * G;        // (R, G)
-        const float *h_prev = j->hs + (size_t)t * BH + (size_t)r0 * H;
-        const float *c_prev = j->cs + (size_t)t * BH + (size_t)r0 * H;
-        float *h = j->hs + (size_t)(t + 1) * BH + (size_t)r0 * H;
-        float *c = j->cs + (size_t)(t + 1) * BH + (size_t)r0 * H;
-        float *tc = j->tanh_c != NULL ? j->tanh_c + (size_t)t * BH + (size_t)r0 * H : NULL;
+    const lstmsent__seq_plan *pl = j->plan;
+    const int H = j->H, G = 4 * H, B = pl->B;
+    for (int t = 0; t < pl->T; t++) {
+        size_t row, prev;
+        const int R = step_rows(pl, t, part, &row, &prev);
+        if (R == 0)
+            break;   // a part's counts never grow
+        float *gt = j->gates + (row - B) * G;               // (R, G)
+        const float *h_prev = j->hs + prev * H, *c_prev = j->cs + prev * H;
+        float *h = j->hs + row * H, *c = j->cs + row * H;   // (R, H)
+        float *tc = j->tanh_c != NULL ? j->tanh_c + (row - B) * H : NULL;
         if (t > 0 || !j->h0_zero) {
             if (j->packed)
                 lstmsent__gemm_panels(R, G, H, h_prev, H, j->wpack, 1, gt, G);
@@ -72,25 +67,26 @@ static void forward_rows(void *ctx, int part, int parts)
 
 static void backward_rows(void *ctx, int part, int parts)
 {
+    (void)parts;
     const time_job *j = ctx;
-    const int H = j->H, G = 4 * H, B = j->B;
-    const size_t BH = (size_t)B * H;
-    int r0, r1;
-    rows_of(j, part, parts, &r0, &r1);
-    if (r1 <= r0)
-        return;
-    const int R = r1 - r0;
-    float *dh_next = j->dh_next + (size_t)r0 * H;   // (R, H)
-    float *dc_next = j->dc_next + (size_t)r0 * H;   // (R, H)
-    /* Nothing flows back from beyond the last step: the loss reads only the outputs. */
-    memset(dh_next, 0, (size_t)R * H * sizeof(float));
-    memset(dc_next, 0, (size_t)R * H * sizeof(float));
-    for (int t = j->T - 1; t >= 0; t--) {
-        const float *gt = j->cgates + ((size_t)t * B + r0) * G;             // (R, G)
-        const float *c_prev = j->ccs + (size_t)t * BH + (size_t)r0 * H;     // (R, H)
-        const float *tc = j->ctanh_c + (size_t)t * BH + (size_t)r0 * H;     // (R, H)
-        const float *dh_t = j->dout + (size_t)t * BH + (size_t)r0 * H;      // (R, H)
-        float *dg = j->dgates + ((size_t)t * B + r0) * G;                   // (R, G)
+    const lstmsent__seq_plan *pl = j->plan;
+    const int H = j->H, G = 4 * H, B = pl->B;
+    const int r0 = pl->base[part], R0 = pl->base[part + 1] - r0;
+    float *dh_next = j->dh_next + (size_t)r0 * H;   // (R0, H) by position
+    float *dc_next = j->dc_next + (size_t)r0 * H;
+    /* Nothing flows back from beyond a row's last step: the loss reads only the outputs. */
+    memset(dh_next, 0, (size_t)R0 * H * sizeof(float));
+    memset(dc_next, 0, (size_t)R0 * H * sizeof(float));
+    for (int t = pl->T - 1; t >= 0; t--) {
+        size_t row, prev;
+        const int R = step_rows(pl, t, part, &row, &prev);
+        if (R == 0)
+            continue;
+        const float *gt = j->cgates + (row - B) * G;        // (R, G)
+        const float *c_prev = j->ccs + prev * H;            // (R, H)
+        const float *tc = j->ctanh_c + (row - B) * H;       // (R, H)
+        const float *dh_t = j->dout + (row - B) * H;        // (R, H)
+        float *dg = j->dgates + (row - B) * G;              // (R, G)
 
         lstmsent__lstm_cell_backward(dg, gt, c_prev, tc, dh_t, dh_next, dc_next, R, H);
         /* The incoming state is a constant (the tutorial detaches it): no dh for t = 0. */
@@ -103,68 +99,88 @@ static void backward_rows(void *ctx, int part, int parts)
 
 void lstmsent__lstm_forward(float *gates, float *hs, float *cs, float *tanh_c, float *wpack,
                             const float *inp, const float *w_ih, const float *w_hh,
-                            const float *b_ih, const float *b_hh, int B, int T, int C, int H)
+                            const float *b_ih, const float *b_hh,
+                            const lstmsent__seq_plan *plan, int C, int H)
 {
-    // gates (T, B, G), hs (T+1, B, H), cs (T+1, B, H), tanh_c (T, B, H), inp (T, B, C)
+    // gates (N, G), hs (B + N, H), cs (B + N, H), tanh_c (N, H), inp (N, C)
     // w_ih (G, C), w_hh (G, H), b_ih (G), b_hh (G)
-    const int G = 4 * H;
-    const size_t BH = (size_t)B * H;
+    const int G = 4 * H, B = plan->B;
+    const size_t N = (size_t)plan->off[plan->T], M = (size_t)plan->rows, BH = (size_t)B * H;
 
-    /* Both biases first, then the input projection of every step at once (M = T*B);
-     * without inp the caller has put both there already. */
+    /* Both biases first, then the input projection of every row of every step at once
+     * (over M >= N rows); without inp the caller has put both there already. */
     if (inp != NULL) {
-        for (size_t r = 0; r < (size_t)T * B; r++) {
+        for (size_t r = 0; r < M; r++) {
             float *row = gates + r * G;
             for (int j = 0; j < G; j++)
                 row[j] = b_ih[j] + b_hh[j];
         }
-        lstmsent__gemm(0, 1, T * B, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
+        lstmsent__gemm(0, 1, (int)M, G, C, 1.0f, inp, C, w_ih, C, 1.0f, gates, G);
     }
+    /* The output's rows past N are the next layer's input there: zero. */
+    memset(hs + BH + N * H, 0, (M - N) * H * sizeof(float));
 
     /* A zero incoming state (every epoch's first batch, every evaluation batch) adds
      * nothing at t = 0: skip that product. */
     time_job job = {
-        .gates = gates, .hs = hs, .cs = cs, .tanh_c = tanh_c, .wpack = wpack, .w_hh = w_hh,
-        .B = B, .T = T, .H = H,
+        .plan = plan, .gates = gates, .hs = hs, .cs = cs, .tanh_c = tanh_c, .wpack = wpack,
+        .w_hh = w_hh, .H = H,
         .h0_zero = lstmsent__all_zero(hs, BH), .c0_zero = lstmsent__all_zero(cs, BH),
-        .packed = lstmsent__gemm_panels_ok(B, G),
+        .packed = plan->packed,
     };
     if (job.packed)
         lstmsent__gemm_pack_panels(wpack, 1, H, G, w_hh, H);   // W_hh^T (H, G)
-    run_rows(forward_rows, &job);
+    lstmsent__parallel(forward_rows, &job, plan->parts);
 }
 
 void lstmsent__lstm_backward(float *dinp, float *dw_ih, float *dw_hh, float *db_ih,
                              float *db_hh, float *dgates, float *dh_next, float *dc_next,
-                             float *wpack,
+                             float *wpack, float *hprev,
                              const float *dout, const float *gates, const float *hs,
                              const float *cs, const float *tanh_c, const float *inp,
-                             const float *w_ih, const float *w_hh, int B, int T, int C, int H)
+                             const float *w_ih, const float *w_hh,
+                             const lstmsent__seq_plan *plan, int C, int H)
 {
-    // dinp (T, B, C), dw_ih (G, C), dw_hh (G, H), db_ih (G), db_hh (G)
-    // dgates (T, B, G), dh_next (B, H), dc_next (B, H): scratch
-    // dout (T, B, H), gates (T, B, G), hs (T+1, B, H), cs (T+1, B, H), tanh_c (T, B, H)
-    // inp (T, B, C), w_ih (G, C), w_hh (G, H)
-    const int G = 4 * H;
+    // dinp (N, C), dw_ih (G, C), dw_hh (G, H), db_ih (G), db_hh (G)
+    // dgates (N, G), dh_next (B, H), dc_next (B, H), hprev (N, H): scratch
+    // dout (N, H), gates (N, G), hs (B + N, H), cs (B + N, H), tanh_c (N, H)
+    // inp (N, C), w_ih (G, C), w_hh (G, H)
+    const int G = 4 * H, N = plan->off[plan->T], M = plan->rows;
+    /* The products run over M >= N rows: those past N add nothing. */
+    memset(dgates + (size_t)N * G, 0, (size_t)(M - N) * G * sizeof(float));
 
     time_job job = {
-        .wpack = wpack, .dgates = dgates, .dh_next = dh_next, .dc_next = dc_next,
-        .w_hh = w_hh, .dout = dout, .cgates = gates, .ccs = cs, .ctanh_c = tanh_c,
-        .B = B, .T = T, .H = H, .packed = lstmsent__gemm_panels_ok(B, H),
+        .plan = plan, .wpack = wpack, .dgates = dgates, .dh_next = dh_next,
+        .dc_next = dc_next, .w_hh = w_hh, .dout = dout, .cgates = gates, .ccs = cs,
+        .ctanh_c = tanh_c, .H = H, .packed = plan->packed,
     };
     if (job.packed)
         lstmsent__gemm_pack_panels(wpack, 0, G, H, w_hh, H);   // W_hh (G, H)
-    run_rows(backward_rows, &job);
+    lstmsent__parallel(backward_rows, &job, plan->parts);
 
-    /* Over all steps at once: dW_hh += dgates^T h_{t-1}, dW_ih += dgates^T x_t,
-     * dinp = dgates W_ih; both biases get the column sums of dgates. */
-    const int M = T * B;
-    lstmsent__gemm(1, 0, G, H, M, 1.0f, dgates, G, hs, H, 1.0f, dw_hh, H);
+    /* Over all rows of all steps at once: dW_hh += dgates^T h_{t-1}, dW_ih += dgates^T x_t,
+     * dinp = dgates W_ih; both biases get the column sums of dgates. Each row's h_{t-1}
+     * is the row before it in time: in a full plan the rows of hs line up with dgates
+     * shifted by one step; in a shrinking one they are gathered into hprev first. */
+    const float *hp = hs;
+    if (!plan->full) {
+        memset(hprev + (size_t)N * H, 0, (size_t)(M - N) * H * sizeof(float));
+        for (int t = 0; t < plan->T; t++) {
+            for (int p = 0; p < plan->parts; p++) {
+                size_t row, prev;
+                const int R = step_rows(plan, t, p, &row, &prev);
+                memcpy(hprev + (row - (size_t)plan->B) * H, hs + prev * H,
+                       (size_t)R * H * sizeof(float));
+            }
+        }
+        hp = hprev;
+    }
+    lstmsent__gemm(1, 0, G, H, M, 1.0f, dgates, G, hp, H, 1.0f, dw_hh, H);
     if (inp != NULL) {
         lstmsent__gemm(1, 0, G, C, M, 1.0f, dgates, G, inp, C, 1.0f, dw_ih, C);
         lstmsent__gemm(0, 0, M, C, G, 1.0f, dgates, G, w_ih, C, 0.0f, dinp, C);
     }
-    for (int r = 0; r < M; r++) {
+    for (int r = 0; r < N; r++) {
         const float *row = dgates + (size_t)r * G;
         for (int j = 0; j < G; j++) {
             db_ih[j] += row[j];
@@ -186,7 +202,7 @@ typedef struct eval_job {
     const lstmsent__eval_plan *plan;
     const float *proj;
     const int32_t *slot, *pool_t;
-    float *gates, *hbuf, *pooled;
+    float *gates, *hbuf, *pooled, *state_h, *state_c;
     int L, H, ids_rows, T, state_zero, packed;
 } eval_job;
 
@@ -218,15 +234,19 @@ static void eval_rows(void *ctx, int part, int parts)
     if (r1 <= r0)
         return;
     float *g = j->gates + (size_t)r0 * G, *hb = j->hbuf + (size_t)r0 * H;
-    int R = 0;   // rows running: r0 .. r0 + R
+    int R = 0;        // rows running: r0 .. r0 + R
+    int lim = r1;     // blocks from lim on have left
     for (int t = 0; t < j->T; t++) {
+        while (lim > r0 && pl->leave[(lim - 8) / 8] <= t)
+            lim -= 8;
         /* Blocks joining now take their sources' states of step t - 1 (not yet advanced);
          * at t = 0 every row starts from its incoming state, already in place. */
-        while (r0 + R < r1 && pl->join[(r0 + R) / 8] <= t) {
+        while (r0 + R < lim && pl->join[(r0 + R) / 8] <= t) {
             for (int q = r0 + R; t > 0 && q < r0 + R + 8; q++)
                 take_state(j, q, pl->src[q]);
             R += 8;
         }
+        R = R < lim - r0 ? R : lim - r0;
         if (R == 0)
             continue;
         const int fresh = t == 0 && j->state_zero;   // h_{t-1} = c_{t-1} = 0
@@ -268,21 +288,36 @@ static void eval_rows(void *ctx, int part, int parts)
                     memcpy(j->pooled + (size_t)b * H, hr, (size_t)H * sizeof(float));
             }
         }
+        /* A row's state at its pooled step, before it may run on with its block. */
+        for (int r = 0; j->state_h != NULL && r < R; r++) {
+            int b = pl->perm[r0 + r];
+            if (b < 0 || j->pool_t[b] != t)
+                continue;
+            for (int l = 0; l < L; l++) {
+                const lstmsent__eval_layer *y = &j->layers[l];
+                const size_t dst = ((size_t)l * j->ids_rows + b) * H;
+                memcpy(j->state_h + dst, y->xh + (size_t)(r0 + r) * (y->C + H) + y->C,
+                       (size_t)H * sizeof(float));
+                memcpy(j->state_c + dst, y->c + (size_t)(r0 + r) * H, (size_t)H * sizeof(float));
+            }
+        }
     }
 }
 
 void lstmsent__lstm_eval(const lstmsent__eval_layer *layers, int L, int H,
                          const lstmsent__eval_plan *plan, int ids_rows, int T,
                          const float *proj, const int32_t *slot, const int32_t *pool_t,
-                         float *pooled, float *gates, float *hbuf, int state_zero)
+                         float *pooled, float *gates, float *hbuf, int state_zero, int repack,
+                         float *state_h, float *state_c)
 {
     const int G = 4 * H;
     eval_job job = {
         .layers = layers, .plan = plan, .proj = proj, .slot = slot, .pool_t = pool_t,
-        .gates = gates, .hbuf = hbuf, .pooled = pooled, .L = L, .H = H, .ids_rows = ids_rows,
+        .gates = gates, .hbuf = hbuf, .pooled = pooled, .state_h = state_h,
+        .state_c = state_c, .L = L, .H = H, .ids_rows = ids_rows,
         .T = T, .state_zero = state_zero, .packed = lstmsent__gemm_panels_ok(8, G),
     };
-    if (job.packed) {
+    if (job.packed && repack) {
         for (int l = 0; l < L; l++) {
             const lstmsent__eval_layer *y = &layers[l];
             const int K = y->C + H;

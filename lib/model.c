@@ -10,7 +10,8 @@
  *
  * Dropout draws, from the model's own generator (seeded from opts.seed, separately from
  * initialisation), in a training-mode forward only and only for p > 0: first, for each
- * layer l = 0..L-2, one draw per element of that layer's output in (t, b, h) order; then
+ * layer l = 0..L-2, one draw per element of that layer's output in (t, b, h) order (with
+ * last-token pooling only for the steps t <= each row's last token); then
  * one draw per element of the pooled (B, H) LSTM output in (b, h) order. The tutorial
  * applies its output dropout to all B*T positions but reads only the last; only the pooled
  * position can reach the outputs or the gradients, so only it is drawn for.
@@ -71,7 +72,6 @@ typedef struct layer_acts {
     float *drop;     // (T, B, H) the output after dropout (l < L-1)
     /* Evaluation mode keeps none of the above but cs, and uses (lstmsent__eval_layer): */
     float *xh;       // (B8, C_l + H) x_t | h_{t-1}, B8 = B rounded up to 8
-    float *wcat;     // ((C_l + H) * G) [W_ih | W_hh]^T packed
     float *bias;     // (G) b_ih + b_hh
 } layer_acts;
 
@@ -83,6 +83,7 @@ typedef struct activations {
     int32_t *ids;          // (B, T) a copy of the forward's ids
     int32_t *pool_t;       // (B) the step pooled for each row
     int32_t U;             // distinct ids in the batch
+    int32_t U8;            // the rows of the per-id products: U, or U rounded up to 8
     int32_t *uniq;         // (U) the distinct ids, in order of first appearance in (t, b)
     int32_t *slot;         // (T, B) each position's index into uniq
     float *x0;             // (U, E) the embedding rows of the distinct ids
@@ -105,6 +106,15 @@ typedef struct activations {
     float *dh_next;        // (B, H)
     float *dc_next;        // (B, H)
     float *wpack;          // (G, H) a layer's W_hh packed for the recurrent product
+    /* A training forward's steps (lstmsent__seq_plan): which rows run at each step, and
+     * where each lives in the packed (N, C) activations above (N <= T*B). */
+    lstmsent__seq_plan seq;
+    int32_t *perm;         // (B) the batch row at each position
+    int32_t *pos;          // (B) the position of each batch row
+    int32_t *prow;         // (B) the packed row of each batch row's pooled step
+    int32_t *part;         // (B) the part (thread) each batch row belongs to
+    int32_t *pslot;        // (N) each packed row's index into uniq
+    float *hprev;          // (T, B, H) backward: each packed row's h_{t-1} (shrinking plans)
     float *eval_gates;     // (B8, G) evaluation: one step's gates
     float *eval_h;         // (B8, H) evaluation: one step's h
     size_t eval_row_steps; // evaluation: row steps run (B8 * T without shared prefixes)
@@ -133,6 +143,12 @@ struct lstmsent_model {
     activations a;
 
     lstmsent__eval_layer *eval_layers;   // [L] lstmsent__lstm_eval's view of the layers
+    /* Layer 0's W_ih^T, then every layer's [W_ih | W_hh]^T, packed for the evaluation
+     * forward ((E + sum of (C_l + H)) * G floats), kept between forwards: packing 5 MB costs
+     * more than classifying one short sentence. Valid while pack_version == params_version; params_version moves whenever
+     * the parameters may have changed (set_param, the raw buffer handed out). */
+    float *eval_pack;
+    uint64_t params_version, pack_version;
     int have_forward;      // a.* holds a successful forward
     int have_loss;         // ... followed by a loss (doutputs valid)
 
@@ -168,6 +184,7 @@ void lstmsent_model_options_default(lstmsent_model_options *opts, size_t vocab_s
     opts->pooling = LSTMSENT_POOL_LAST_STEP;
     opts->padding_idx = -1;
     opts->seed = 0;
+    opts->seq_len = 30;
 }
 
 static lstmsent_status check_options(const lstmsent_model_options *o)
@@ -205,6 +222,9 @@ static lstmsent_status check_options(const lstmsent_model_options *o)
         return lstmsent__fail(LSTMSENT_ERR_INVALID,
                               "padding_idx = %lld is neither -1 nor a row 0..%lld",
                               (long long)o->padding_idx, (long long)o->num_embeddings - 1);
+    if (o->seq_len < 1 || o->seq_len > LSTMSENT__MAX_SEQ_LEN)
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "seq_len = %d is not 1..%d",
+                              (int)o->seq_len, LSTMSENT__MAX_SEQ_LEN);
     return LSTMSENT_OK;
 }
 
@@ -300,6 +320,7 @@ void lstmsent_model_free(lstmsent_model *model)
     lstmsent__free_aligned(model->params);
     lstmsent__free_aligned(model->grads);
     lstmsent__free_aligned(model->ws);
+    lstmsent__free_aligned(model->eval_pack);
     free(model->iws);
     free(model->emb_slot);
     free(model->emb_marked);
@@ -349,6 +370,7 @@ lstmsent_status lstmsent_model_create(lstmsent_model **out, const lstmsent_model
     /* Its own stream, so that dropout does not depend on how many floats init drew. */
     lstmsent__rng_seed(&m->dropout_rng, opts->seed ^ 0x6c73746d64726f70ULL);
     m->id = atomic_fetch_add(&next_model_id, 1);
+    m->params_version = 1;   // the evaluation pack (version 0) is to be made
     m->training = 1;
     *out = m;
     return LSTMSENT_OK;
@@ -387,6 +409,7 @@ float *lstmsent__model_params(lstmsent_model *m, size_t *n)
 {
     if (n != NULL)
         *n = m->num_floats;
+    m->params_version++;   // the caller may write: the evaluation pack is stale
     return m->params;
 }
 
@@ -435,8 +458,21 @@ const float *lstmsent__model_dropout_mask(const lstmsent_model *m, int32_t which
     if (m->opts.lstm_dropout <= 0.0f)
         return NULL;
     if (n != NULL)
-        *n = (size_t)a->T * BH;
+        *n = (size_t)a->seq.off[a->seq.T] * m->opts.hidden_dim;
     return a->layers[which].mask;
+}
+
+int64_t lstmsent__model_packed_row(const lstmsent_model *m, int32_t t, int32_t b)
+{
+    const activations *a = &m->a;
+    const lstmsent__seq_plan *pl = &a->seq;
+    if (!m->have_forward || !a->dropout_on || b < 0 || b >= a->B || t < 0 || t >= pl->T)
+        return -1;
+    int p = 0;
+    while (a->pos[b] >= pl->base[p + 1])
+        p++;
+    int32_t r = a->pos[b] - pl->base[p];
+    return r < pl->cnt[(size_t)t * pl->parts + p] ? pl->at[(size_t)t * pl->parts + p] + r : -1;
 }
 
 /* ---- hidden state -------------------------------------------------------------------- */
@@ -562,22 +598,22 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     const int32_t L = o->num_layers;
     a->B = B;
     a->T = T;
-    a->x0 = carve(cv, Ts, Bs, E);
-    a->proj = carve(cv, Ts, Bs, G);
+    a->x0 = carve(cv, Ts * Bs + 8, E, 1);     // U rounded up to 8 (see forward)
+    a->proj = carve(cv, Ts * Bs + 8, G, 1);
     a->eval_gates = training ? NULL : carve(cv, B8, G, 1);
     a->eval_h = training ? NULL : carve(cv, B8, H, 1);
     for (int32_t l = 0; l < L; l++) {
         layer_acts scratch;
         layer_acts *la = a->layers != NULL ? &a->layers[l] : &scratch;
         const size_t K = (l == 0 ? 0 : H) + H;
-        la->gates = training ? carve(cv, Ts, Bs, G) : NULL;
-        la->hs = training ? carve(cv, Ts + 1, Bs, H) : NULL;
-        la->cs = training ? carve(cv, Ts + 1, Bs, H) : carve(cv, B8, H, 1);
+        /* Training: N <= T*B packed rows, and 8 more for the large products' rounding. */
+        la->gates = training ? carve(cv, Ts * Bs + 8, G, 1) : NULL;
+        la->hs = training ? carve(cv, (Ts + 1) * Bs + 8, H, 1) : NULL;
+        la->cs = training ? carve(cv, (Ts + 1) * Bs + 8, H, 1) : carve(cv, B8, H, 1);
         la->tanh_c = training ? carve(cv, Ts, Bs, H) : NULL;
-        la->mask = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
-        la->drop = training && l < L - 1 ? carve(cv, Ts, Bs, H) : NULL;
+        la->mask = training && l < L - 1 ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
+        la->drop = training && l < L - 1 ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
         la->xh = training ? NULL : carve(cv, B8, K, 1);
-        la->wcat = training ? NULL : carve(cv, K, G, 1);
         la->bias = training ? NULL : carve(cv, G, 1, 1);
     }
     a->pooled = carve(cv, Bs, H, 1);
@@ -590,31 +626,51 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
     a->doutputs = carve(cv, Bs, O, 1);
     a->dlogits = o->head == LSTMSENT_HEAD_SIGMOID ? carve(cv, Bs, O, 1) : a->doutputs;
     a->dfc_in = carve(cv, Bs, H, 1);
-    a->dgates = training ? carve(cv, Ts, Bs, G) : NULL;
-    a->dh_a = training ? carve(cv, Ts, Bs, H) : NULL;
-    a->dh_b = training ? carve(cv, Ts, Bs, H) : NULL;
-    a->dx0 = training ? carve(cv, Ts, Bs, E) : NULL;
+    a->dgates = training ? carve(cv, Ts * Bs + 8, G, 1) : NULL;
+    a->dh_a = training ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
+    a->dh_b = training ? carve(cv, Ts * Bs + 8, H, 1) : NULL;
+    a->dx0 = training ? carve(cv, Ts * Bs + 8, E, 1) : NULL;
     a->dh_next = carve(cv, Bs, H, 1);
     a->dc_next = carve(cv, Bs, H, 1);
     a->wpack = training ? carve(cv, G, H, 1) : NULL;
+    a->hprev = training && o->pooling == LSTMSENT_POOL_LAST_TOKEN ? carve(cv, Ts * Bs + 8, H, 1)
+                                                                  : NULL;
 }
 
 /* The ints of an evaluation plan (plan_eval) for a (B, T) batch. */
 static size_t plan_ints(int32_t B, int32_t T)
 {
     const size_t B8 = ((size_t)B + 7) / 8 * 8;
-    return 7 * B8 + B8 / 8 + (MAX_PARTS + 1) + (size_t)T + 1;
+    return 7 * B8 + 2 * (B8 / 8) + (MAX_PARTS + 1) + (size_t)T + 1;
+}
+
+/* The ints of a training forward's plan (plan_train) for a (B, T) batch. */
+static size_t train_plan_ints(int32_t B, int32_t T)
+{
+    return 5 * (size_t)B + (MAX_PARTS + 1) + ((size_t)T + 1) + 2 * (size_t)T * MAX_PARTS +
+           ((size_t)T + 2 + MAX_PARTS) + (size_t)T * B;
 }
 
 /* Make the workspace large enough for a (B, T) forward. On failure the old workspace, and
  * so the last forward's activations, stay as they were. */
 static lstmsent_status reserve_workspace(lstmsent_model *m, int32_t B, int32_t T)
 {
+    if (!m->training && m->eval_pack == NULL) {
+        const size_t H = (size_t)m->opts.hidden_dim, L = (size_t)m->opts.num_layers;
+        const size_t E = (size_t)m->opts.embed_dim;
+        // layer 0's W_ih^T (E, G), then each layer's [W_ih | W_hh]^T ((C_l + H), G)
+        m->eval_pack = lstmsent__alloc_floats((E + (2 * L - 1) * H) * 4 * H);
+        if (m->eval_pack == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: out of memory for the packed "
+                                  "weights");
+        m->pack_version = 0;
+    }
     activations probe = {0};      // counting only: the live activations stay as they are
     carver cv = {NULL, 0, 0};
     layout(m, &probe, &cv, B, T, m->training);
     // ids, pool_t, uniq, slot, then the evaluation plan (B*T <= INT_MAX was checked)
-    size_t ints = 3 * (size_t)B * (size_t)T + (size_t)B + plan_ints(B, T);
+    size_t ints = 3 * (size_t)B * (size_t)T + (size_t)B + plan_ints(B, T) +
+                  train_plan_ints(B, T);
     if (cv.overflow)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "forward: workspace for B = %d, T = %d "
                               "overflows", (int)B, (int)T);
@@ -786,25 +842,52 @@ static void sort_rows(int32_t *v, int32_t *tmp, int32_t n, const int32_t *ids, i
 
 /* The plan of an evaluation forward (lstmsent__eval_plan) in ints (plan_ints of them),
  * over at most `parts` threads; share: with shared prefixes, else every row from step 0 in
- * batch order. pos (B) gets each batch row's position. */
-static void plan_eval(activations *a, int32_t *ints, int parts, int share,
+ * batch order; shrink (last-token pooling, no sharing): the rows sorted by length, longest
+ * first, dealt to the parts in blocks of 8 as a training plan is (plan_train), and each
+ * block leaving after its longest row's last token. pos (B) gets each batch row's
+ * position. */
+static void plan_eval(activations *a, int32_t *ints, int parts, int share, int shrink,
                       lstmsent__eval_plan *pl, int32_t **pos_out)
 {
     const int32_t B = a->B, T = a->T, B8 = (int32_t)(((size_t)B + 7) / 8 * 8), nb = B8 / 8;
     int32_t *perm = ints, *pos = perm + B8, *src = pos + B8, *order = src + B8;
     int32_t *lcp = order + B8, *tmp = lcp + B8, *at = tmp + B8, *join = at + B8;
-    int32_t *base = join + nb, *count = base + MAX_PARTS + 1;
+    int32_t *leave = join + nb, *base = leave + nb, *count = base + MAX_PARTS + 1;
     parts = parts > MAX_PARTS ? MAX_PARTS : parts;
     parts = parts > nb ? nb : parts;
     const int32_t per = (nb + parts - 1) / parts * 8;
-    parts = (B8 + per - 1) / per;   // no empty part
-    for (int p = 0; p <= parts; p++)
-        base[p] = p * per < B8 ? p * per : B8;
+    if (!shrink) {
+        parts = (B8 + per - 1) / per;   // no empty part
+        for (int p = 0; p <= parts; p++)
+            base[p] = p * per < B8 ? p * per : B8;
+    } else {
+        base[0] = 0;
+        for (int p = 0; p < parts; p++)
+            base[p + 1] = base[p] + 8 * ((nb - p + parts - 1) / parts);
+    }
 
     for (int32_t q = 0; q < B8; q++)
         order[q] = q;
     if (share)
         sort_rows(order, tmp, B, a->ids, T);   // the fillers B .. B8-1 stay last
+    if (shrink) {
+        /* Stable counting sort by length (pool_t + 1), longest first, fillers last; then
+         * sorted block k goes to part k % parts. */
+        memset(count, 0, ((size_t)T + 1) * sizeof *count);
+        for (int32_t b = 0; b < B; b++)
+            count[T - 1 - a->pool_t[b]]++;
+        for (int32_t k = 0, sum = 0; k <= T; k++) {
+            int32_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (int32_t b = 0; b < B; b++)
+            tmp[count[T - 1 - a->pool_t[b]]++] = b;
+        for (int32_t q = B; q < B8; q++)
+            tmp[q] = q;
+        for (int32_t k = 0; k < nb; k++)
+            memcpy(order + base[k % parts] + 8 * (k / parts), tmp + 8 * k, 8 * sizeof *order);
+    }
     for (int p = 0; p < parts; p++) {
         const int32_t lo = base[p], hi = base[p + 1];
         /* lcp: the steps each row (in sorted order) has in common with the one before;
@@ -837,8 +920,10 @@ static void plan_eval(activations *a, int32_t *ints, int parts, int share,
             perm[q] = order[i] < B ? order[i] : -1;
             tmp[q] = i;                // position -> sorted index
         }
-        for (int32_t q = lo; q < hi; q += 8)
+        for (int32_t q = lo; q < hi; q += 8) {
             join[q / 8] = lcp[tmp[q]];
+            leave[q / 8] = shrink ? (perm[q] >= 0 ? a->pool_t[perm[q]] + 1 : 0) : T;
+        }
         /* A row of a block joining at s > 0 starts from the last row before it (in sorted
          * order) that shares s - 1 ids... that is, whose own lcp is below s: it ran at s - 1
          * and its first s ids are this row's. */
@@ -857,7 +942,8 @@ static void plan_eval(activations *a, int32_t *ints, int parts, int share,
         if (perm[q] >= 0)
             pos[perm[q]] = q;
     *pl = (lstmsent__eval_plan){
-        .parts = parts, .base = base, .perm = perm, .join = join, .src = src,
+        .parts = parts, .base = base, .perm = perm, .join = join, .leave = leave,
+        .src = src,
     };
     *pos_out = pos;
 }
@@ -883,9 +969,10 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
      * the other rows of a product: the packed kernel's (a BLAS may sum a row differently
      * for another number of rows). */
     const int packed = lstmsent__gemm_panels_ok(8, G);
+    const int shrink = o->pooling == LSTMSENT_POOL_LAST_TOKEN;
     plan_eval(a, a->slot + (size_t)B * T, packed ? lstmsent__threads() : 1,
-              packed && state_zero && o->pooling == LSTMSENT_POOL_LAST_STEP && share_prefix(),
-              &plan, &pos);
+              packed && state_zero && !shrink && share_prefix(), shrink, &plan, &pos);
+    float *wpack = m->eval_pack + (size_t)o->embed_dim * G;   // after layer 0's W_ih^T
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
         const lstm_view *w = &m->p.lstm[l];
@@ -905,15 +992,23 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
             for (int32_t j = 0; j < G; j++)
                 la->bias[j] = w->b_ih[j] + w->b_hh[j];
         m->eval_layers[l] = (lstmsent__eval_layer){
-            .w_ih = w->w_ih, .w_hh = w->w_hh, .bias = la->bias, .wpack = la->wcat,
+            .w_ih = w->w_ih, .w_hh = w->w_hh, .bias = la->bias, .wpack = wpack,
             .xh = la->xh, .c = la->cs, .C = C,
         };
+        wpack += (size_t)K * G;
     }
+    const int repack = m->pack_version != m->params_version;
+    m->pack_version = m->params_version;
+    /* With last-token pooling a row's state out is the one at its last token (as
+     * pack_padded_sequence gives), taken as the row passes it. */
     lstmsent__lstm_eval(m->eval_layers, L, H, &plan, B, T, a->proj, a->slot, a->pool_t,
-                        a->pooled, a->eval_gates, a->eval_h, state_zero);
+                        a->pooled, a->eval_gates, a->eval_h, state_zero, repack,
+                        shrink && hidden_out != NULL ? hidden_out->h : NULL,
+                        shrink && hidden_out != NULL ? hidden_out->c : NULL);
     a->eval_row_steps = 0;
     for (int32_t k = 0; k < B8 / 8; k++)
-        a->eval_row_steps += 8 * (size_t)(T - plan.join[k]);
+        if (plan.leave[k] > plan.join[k])
+            a->eval_row_steps += 8 * (size_t)(plan.leave[k] - plan.join[k]);
 
     /* A row that never ran (the same ids as the row before it) has its source's results. */
     for (int32_t b = 0; b < B; b++) {
@@ -922,7 +1017,7 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
             memcpy(a->pooled + (size_t)b * H, a->pooled + (size_t)plan.perm[plan.src[q]] * H,
                    row);
     }
-    if (hidden_out != NULL) {
+    if (hidden_out != NULL && !shrink) {
         for (int32_t l = 0; l < L; l++) {
             const layer_acts *la = &a->layers[l];
             const int32_t C = l == 0 ? 0 : H;
@@ -937,6 +1032,159 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
             }
         }
     }
+}
+
+/* Layer 0's projection in evaluation, proj (U8, G) += x0 (U8, E) W_ih^T from its packed
+ * panels, split over the threads by blocks of 32 columns. */
+typedef struct proj_job {
+    const float *x0, *pack;
+    float *proj;
+    int32_t U8, E, G;
+} proj_job;
+
+static void proj_part(void *ctx, int part, int parts)
+{
+    const proj_job *j = ctx;
+    const int32_t per = (j->G / 32 + parts - 1) / parts * 32;
+    const int32_t n0 = part * per, n1 = n0 + per < j->G ? n0 + per : j->G;
+    if (n1 > n0)   // panel block n0 / 32 starts at float n0 * E of the pack
+        lstmsent__gemm_panels(j->U8, n1 - n0, j->E, j->x0, j->E, j->pack + (size_t)n0 * j->E, 1,
+                              j->proj + n0, j->G);
+}
+
+/* ---- training: the steps each row runs ---------------------------------------------------
+ * Last-step pooling reads every row at step T-1, so every row runs every step (a full
+ * plan, split over the threads as the time loops always were). With last-token pooling
+ * nothing after a row's last token can reach its output or any gradient, so, as PyTorch's
+ * pack_padded_sequence does, the rows are sorted by length (longest first, stably) and
+ * each step runs only the rows still inside their phrase: most of a batch of short phrases
+ * is never computed. The sorted rows are dealt to the threads in blocks of 8 (the panel
+ * kernel's rows), block k to part k % parts, so that every part gets long and short rows
+ * alike. */
+
+/* Inverted dropout over a layer's output (N, H) in a shrinking plan, drawn in the order of
+ * the positions, not of the packed rows: for t = 0, 1, ..., for each batch row b whose
+ * phrase is still running at t (t <= pool_t[b]), one draw per element. So the masks do not
+ * depend on how the rows were dealt to the threads. */
+static void dropout_by_position(const activations *a, float *drop, float *mask, const float *inp,
+                                float p, lstmsent__rng *rng, int32_t H)
+{
+    const lstmsent__seq_plan *pl = &a->seq;
+    const size_t rows = (size_t)pl->rows;   // the rows past N stay zero too
+    memset(drop, 0, rows * H * sizeof(float));
+    memset(mask, 0, rows * H * sizeof(float));
+    for (int32_t t = 0; t < pl->T; t++) {
+        for (int32_t b = 0; b < a->B; b++) {
+            if (a->pool_t[b] < t)
+                continue;
+            const int32_t q = a->part[b];
+            const size_t r = (size_t)pl->at[(size_t)t * pl->parts + q] + a->pos[b] - pl->base[q];
+            lstmsent__dropout_forward(drop + r * H, mask + r * H, inp + r * H, p, rng,
+                                      (size_t)H);
+        }
+    }
+}
+
+/* The plan of a training forward (a->seq, a->perm, a->pos, a->prow, a->pslot) in ints
+ * (train_plan_ints of them); packed: the panel kernel runs the products (the counts are
+ * whole blocks of 8). a->pool_t must be set. */
+static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
+{
+    const int32_t B = a->B, T = a->T;
+    int32_t *perm = ints, *pos = perm + B, *prow = pos + B, *part = prow + B;
+    int32_t *sorted = part + B, *base = sorted + B, *off = base + MAX_PARTS + 1, *at = off + T + 1;
+    int32_t *cnt = at + (size_t)T * MAX_PARTS, *count = cnt + (size_t)T * MAX_PARTS;
+    a->pslot = count + T + 2 + MAX_PARTS;   // (T * B); count: (T + 2) or (parts)
+    int parts = 1;
+    if (packed) {
+        parts = lstmsent__threads() < MAX_PARTS ? lstmsent__threads() : MAX_PARTS;
+        parts = parts < (B + 7) / 8 ? parts : (B + 7) / 8;
+    }
+    int32_t steps = T;
+    if (!shrink) {
+        const int32_t per = ((B + 7) / 8 + parts - 1) / parts * 8;
+        parts = (B + per - 1) / per;   // no empty part
+        for (int p = 0; p <= parts; p++)
+            base[p] = p * per < B ? p * per : B;
+        for (int32_t q = 0; q < B; q++)
+            perm[q] = q;
+    } else {
+        /* Stable counting sort by length, longest first: lengths are pool_t + 1. */
+        memset(count, 0, ((size_t)T + 2) * sizeof *count);
+        for (int32_t b = 0; b < B; b++)
+            count[T - 1 - a->pool_t[b]]++;
+        for (int32_t k = 0, sum = 0; k <= T; k++) {
+            int32_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (int32_t b = 0; b < B; b++)
+            sorted[count[T - 1 - a->pool_t[b]]++] = b;
+        steps = a->pool_t[sorted[0]] + 1;
+        if (packed) {
+            /* Blocks of 8 sorted rows (the last one may be short), block k to part k % parts. */
+            const int32_t nb = (B + 7) / 8;
+            int32_t *fill = count;   // (parts) the next free position of each part
+            base[0] = 0;
+            for (int p = 0; p < parts; p++) {
+                int32_t size = 0;
+                for (int32_t k = p; k < nb; k += parts)
+                    size += B - 8 * k < 8 ? B - 8 * k : 8;
+                base[p + 1] = base[p] + size;
+                fill[p] = base[p];
+            }
+            for (int32_t k = 0; k < nb; k++) {
+                int32_t size = B - 8 * k < 8 ? B - 8 * k : 8;
+                memcpy(perm + fill[k % parts], sorted + 8 * k, (size_t)size * sizeof *perm);
+                fill[k % parts] += size;
+            }
+        } else {
+            base[0] = 0;
+            base[1] = B;
+            memcpy(perm, sorted, (size_t)B * sizeof *perm);
+        }
+    }
+    for (int32_t q = 0; q < B; q++)
+        pos[perm[q]] = q;
+
+    /* The counts, and where each part's rows of a step lie. */
+    off[0] = 0;
+    for (int p = 0; p < parts; p++)
+        count[p] = base[p + 1] - base[p];   // rows of part p still running
+    for (int32_t t = 0; t < steps; t++) {
+        int32_t row = off[t];
+        for (int p = 0; p < parts; p++) {
+            int32_t n = count[p];
+            if (shrink) {
+                while (n > 0 && a->pool_t[perm[base[p] + n - 1]] < t)
+                    n--;
+                count[p] = n;
+            }
+            at[(size_t)t * parts + p] = row;
+            cnt[(size_t)t * parts + p] = n;
+            row += n;
+        }
+        off[t + 1] = row;
+    }
+    for (int32_t b = 0; b < B; b++) {
+        int p = 0;
+        while (pos[b] >= base[p + 1])
+            p++;
+        prow[b] = at[(size_t)a->pool_t[b] * parts + p] + pos[b] - base[p];
+        part[b] = p;
+    }
+    a->perm = perm;
+    a->part = part;
+    a->pos = pos;
+    a->prow = prow;
+    /* The large products run over the N rows rounded up to 8 (zero rows after them),
+     * a shape the panel kernel takes; a full plan has N = T*B, a multiple of 8 already
+     * when it is packed. */
+    const int32_t N = off[steps];
+    a->seq = (lstmsent__seq_plan){
+        .B = B, .T = steps, .parts = parts, .packed = packed, .full = !shrink,
+        .rows = packed ? (N + 7) / 8 * 8 : N, .base = base, .off = off, .at = at, .cnt = cnt,
+    };
 }
 
 lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids,
@@ -982,34 +1230,73 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
         m->dropout_rng = m->frozen_rng;
 
     /* Layer 0's input projection once per distinct id of the batch (real batches are
-     * mostly padding): proj (U, G) = b_ih + b_hh + x0 W_ih^T, then copied to each position. */
+     * mostly padding): proj (U, G) = b_ih + b_hh + x0 W_ih^T, then copied to each position
+     * that runs. slot (T, B) indexes every position; a shrinking training plan indexes only
+     * its packed rows (pslot), so that padding it never runs costs nothing. */
     const int32_t G = 4 * H;
+    const int shrink = m->training && o->pooling == LSTMSENT_POOL_LAST_TOKEN;
+    /* The panel kernel takes a shrinking plan's steps of any number of rows; a full plan
+     * keeps the tutorial's rule (whole blocks of 8, B % 8 == 0). */
+    if (m->training)
+        plan_train(a, a->slot + (size_t)B * T + plan_ints(B, T), shrink,
+                   (shrink || B % 8 == 0) && lstmsent__gemm_panels_ok(8, G) &&
+                       lstmsent__gemm_panels_ok(8, H));
     int32_t U = 0;
-    for (int32_t t = 0; t < T; t++) {
-        for (int32_t b = 0; b < B; b++) {
-            int32_t id = a->ids[(size_t)b * T + t];
-            int32_t sl = m->emb_slot[id];
-            if (sl < 0) {
-                sl = m->emb_slot[id] = U;
-                a->uniq[U++] = id;
-            }
-            a->slot[(size_t)t * B + b] = sl;
-        }
+#define LSTMSENT__SLOT(id, dst)                          \
+    do {                                                 \
+        int32_t sl_ = m->emb_slot[id];                   \
+        if (sl_ < 0) {                                   \
+            sl_ = m->emb_slot[id] = U;                   \
+            a->uniq[U++] = (id);                         \
+        }                                                \
+        (dst) = sl_;                                     \
+    } while (0)
+    if (shrink) {
+        const lstmsent__seq_plan *pl = &a->seq;
+        for (int32_t t = 0; t < pl->T; t++)
+            for (int p = 0; p < pl->parts; p++)
+                for (int32_t r = 0; r < pl->cnt[(size_t)t * pl->parts + p]; r++) {
+                    int32_t b = a->perm[pl->base[p] + r];
+                    LSTMSENT__SLOT(a->ids[(size_t)b * T + t],
+                                   a->pslot[pl->at[(size_t)t * pl->parts + p] + r]);
+                }
+    } else {
+        for (int32_t t = 0; t < T; t++)
+            for (int32_t b = 0; b < B; b++)
+                LSTMSENT__SLOT(a->ids[(size_t)b * T + t], a->slot[(size_t)t * B + b]);
+        a->pslot = a->slot;   // a full plan's packed rows are the (T, B) positions
     }
+#undef LSTMSENT__SLOT
     for (int32_t u = 0; u < U; u++)
         m->emb_slot[a->uniq[u]] = -1;
     a->U = U;
+    /* With last-token pooling the products over the distinct ids run on U rounded up to 8
+     * rows (zero rows after the real ones), a shape the panel kernel takes; the tutorial's
+     * last-step path keeps the arithmetic its Adam parity was measured with. */
+    const int32_t U8 = o->pooling == LSTMSENT_POOL_LAST_TOKEN ? (U + 7) / 8 * 8 : U;
+    a->U8 = U8;
     for (int32_t u = 0; u < U; u++)
         memcpy(a->x0 + (size_t)u * E, m->p.embedding + (size_t)a->uniq[u] * E,
                (size_t)E * sizeof(float));
+    memset(a->x0 + (size_t)U * E, 0, (size_t)(U8 - U) * E * sizeof(float));
     {
         const lstm_view *w = &m->p.lstm[0];
-        for (int32_t u = 0; u < U; u++) {
+        for (int32_t u = 0; u < U8; u++) {
             float *row = a->proj + (size_t)u * G;
             for (int32_t j = 0; j < G; j++)
                 row[j] = w->b_ih[j] + w->b_hh[j];
         }
-        lstmsent__gemm(0, 1, U, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
+        /* Evaluation: W_ih^T from the packs kept between forwards (all of them remade
+         * together when stale, in forward_eval for the others). */
+        const int panels = !m->training && lstmsent__gemm_panels_ok(8, G);
+        if (panels && m->pack_version != m->params_version)
+            lstmsent__gemm_pack_panels(m->eval_pack, 1, E, G, w->w_ih, E);
+        if (panels && U8 % 8 == 0) {
+            proj_job job = {a->x0, m->eval_pack, a->proj, U8, E, G};
+            lstmsent__parallel(proj_part, &job, lstmsent__threads());
+        } else {
+            lstmsent__gemm(0, 1, U8, G, E, 1.0f, a->x0, E, w->w_ih, E, 1.0f, a->proj, G);
+        }
     }
 
     if (!m->training) {
@@ -1017,44 +1304,57 @@ lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids
         return finish_forward(m, a, NULL, outputs);
     }
 
-    const float *inp = NULL;   // (T, B, C_l); NULL: layer 0, from proj
+    const lstmsent__seq_plan *pl = &a->seq;
+    const size_t N = (size_t)pl->off[pl->T];
+    const float *inp = NULL;   // (N, C_l); NULL: layer 0, from proj
     for (int32_t l = 0; l < L; l++) {
         layer_acts *la = &a->layers[l];
         const lstm_view *w = &m->p.lstm[l];
         la->inp = (float *)inp;
-        /* The incoming state goes into the workspace first, so that hidden_out may be
-         * hidden_in. */
+        /* The incoming state goes into the workspace first, by position, so that hidden_out
+         * may be hidden_in. */
         if (hidden_in != NULL) {
-            memcpy(la->hs, hidden_in->h + (size_t)l * BH, BH * sizeof(float));
-            memcpy(la->cs, hidden_in->c + (size_t)l * BH, BH * sizeof(float));
+            for (int32_t q = 0; q < B; q++) {
+                const size_t src = (size_t)l * BH + (size_t)a->perm[q] * H;
+                memcpy(la->hs + (size_t)q * H, hidden_in->h + src, (size_t)H * sizeof(float));
+                memcpy(la->cs + (size_t)q * H, hidden_in->c + src, (size_t)H * sizeof(float));
+            }
         } else {
             memset(la->hs, 0, BH * sizeof(float));
             memset(la->cs, 0, BH * sizeof(float));
         }
         if (l == 0) {
-            for (size_t r = 0; r < (size_t)T * B; r++)
-                memcpy(la->gates + r * G, a->proj + (size_t)a->slot[r] * G,
+            for (size_t r = 0; r < N; r++)
+                memcpy(la->gates + r * G, a->proj + (size_t)a->pslot[r] * G,
                        (size_t)G * sizeof(float));
         }
         lstmsent__lstm_forward(la->gates, la->hs, la->cs, la->tanh_c, a->wpack, inp, w->w_ih,
-                               w->w_hh, w->b_ih, w->b_hh, B, T, l == 0 ? E : H, H);
-        inp = la->hs + BH;   // (T, B, H) the layer's output
+                               w->w_hh, w->b_ih, w->b_hh, pl, l == 0 ? E : H, H);
+        inp = la->hs + BH;   // (N, H) the layer's output
         if (l < L - 1 && a->dropout_on && o->lstm_dropout > 0.0f) {
-            lstmsent__dropout_forward(la->drop, la->mask, inp, o->lstm_dropout,
-                                      &m->dropout_rng, (size_t)T * BH);
+            if (pl->full)
+                lstmsent__dropout_forward(la->drop, la->mask, inp, o->lstm_dropout,
+                                          &m->dropout_rng, N * H);
+            else
+                dropout_by_position(a, la->drop, la->mask, inp, o->lstm_dropout,
+                                    &m->dropout_rng, H);
             inp = la->drop;
         }
     }
 
-    /* Pooling: one step per row of the last layer's output (T, B, H) -> (B, H). */
+    /* Pooling: one packed row per batch row of the last layer's output (N, H) -> (B, H);
+     * the state out is each row's at the same step (its last: T-1, or its last token). */
     for (int32_t b = 0; b < B; b++)
-        memcpy(a->pooled + (size_t)b * H, inp + ((size_t)a->pool_t[b] * B + b) * H,
+        memcpy(a->pooled + (size_t)b * H, inp + (size_t)a->prow[b] * H,
                (size_t)H * sizeof(float));
     if (hidden_out != NULL) {
         for (int32_t l = 0; l < L; l++) {
             const layer_acts *la = &a->layers[l];
-            memcpy(hidden_out->h + (size_t)l * BH, la->hs + (size_t)T * BH, BH * sizeof(float));
-            memcpy(hidden_out->c + (size_t)l * BH, la->cs + (size_t)T * BH, BH * sizeof(float));
+            for (int32_t b = 0; b < B; b++) {
+                const size_t src = (BH + (size_t)a->prow[b] * H), dst = (size_t)l * BH + (size_t)b * H;
+                memcpy(hidden_out->h + dst, la->hs + src, (size_t)H * sizeof(float));
+                memcpy(hidden_out->c + dst, la->cs + src, (size_t)H * sizeof(float));
+            }
         }
     }
     return finish_forward(m, a, &m->dropout_rng, outputs);
@@ -1146,7 +1446,7 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
 
     const lstmsent_model_options *o = &m->opts;
     const int32_t L = o->num_layers, E = o->embed_dim, H = o->hidden_dim, O = o->output_size;
-    const int32_t B = a->B, T = a->T;
+    const int32_t B = a->B;
     const size_t BH = (size_t)B * H;
 
     /* Head: outputs (B, O) -> logits -> fc_in (B, H) -> pooled (B, H). */
@@ -1158,41 +1458,43 @@ lstmsent_status lstmsent_model_backward(lstmsent_model *model)
         lstmsent__dropout_backward(a->dfc_in, a->out_mask, a->dfc_in, BH);
 
     /* Un-pool: the last layer's output gets gradient only at each row's pooled step. */
-    float *dh = a->dh_a;   // (T, B, H)
-    memset(dh, 0, (size_t)T * BH * sizeof(float));
+    const lstmsent__seq_plan *pl = &a->seq;
+    const size_t N = (size_t)pl->off[pl->T];
+    float *dh = a->dh_a;   // (N, H)
+    memset(dh, 0, N * H * sizeof(float));
     for (int32_t b = 0; b < B; b++)
-        memcpy(dh + ((size_t)a->pool_t[b] * B + b) * H, a->dfc_in + (size_t)b * H,
+        memcpy(dh + (size_t)a->prow[b] * H, a->dfc_in + (size_t)b * H,
                (size_t)H * sizeof(float));
 
     for (int32_t l = L - 1; l >= 0; l--) {
         const layer_acts *la = &a->layers[l];
         const int32_t C = l == 0 ? E : H;
-        float *dinp = l == 0 ? NULL : (dh == a->dh_a ? a->dh_b : a->dh_a);   // (T, B, C)
+        float *dinp = l == 0 ? NULL : (dh == a->dh_a ? a->dh_b : a->dh_a);   // (N, C)
         lstmsent__lstm_backward(dinp, m->g.lstm[l].w_ih, m->g.lstm[l].w_hh, m->g.lstm[l].b_ih,
                                 m->g.lstm[l].b_hh, a->dgates, a->dh_next, a->dc_next, a->wpack,
-                                dh, la->gates, la->hs, la->cs, la->tanh_c, la->inp,
-                                m->p.lstm[l].w_ih, m->p.lstm[l].w_hh, B, T, C, H);
+                                a->hprev, dh, la->gates, la->hs, la->cs, la->tanh_c, la->inp,
+                                m->p.lstm[l].w_ih, m->p.lstm[l].w_hh, pl, C, H);
         if (l > 0) {
             const layer_acts *below = &a->layers[l - 1];
             if (la->inp == below->drop)
-                lstmsent__dropout_backward(dinp, below->mask, dinp, (size_t)T * BH);
+                lstmsent__dropout_backward(dinp, below->mask, dinp, N * H);
         }
         dh = dinp;
     }
 
     /* Layer 0's input side per distinct id: D (U, G) sums the gates' gradient over the
-     * positions of each id; dW_ih += D^T x0, and the embedding rows get D W_ih. */
-    const int32_t G = 4 * H, U = a->U;
-    float *D = a->proj;   // (U, G): the forward's projection is no longer needed
-    memset(D, 0, (size_t)U * G * sizeof(float));
-    for (size_t r = 0; r < (size_t)T * B; r++) {
-        float *drow = D + (size_t)a->slot[r] * G;
+     * packed rows of each id; dW_ih += D^T x0, and the embedding rows get D W_ih. */
+    const int32_t G = 4 * H, U = a->U, U8 = a->U8;
+    float *D = a->proj;   // (U8, G): the forward's projection is no longer needed
+    memset(D, 0, (size_t)U8 * G * sizeof(float));
+    for (size_t r = 0; r < N; r++) {
+        float *drow = D + (size_t)a->pslot[r] * G;
         const float *grow = a->dgates + r * G;
         for (int32_t j = 0; j < G; j++)
             drow[j] += grow[j];
     }
     lstmsent__gemm(1, 0, G, E, U, 1.0f, D, G, a->x0, E, 1.0f, m->g.lstm[0].w_ih, E);
-    lstmsent__gemm(0, 0, U, E, G, 1.0f, D, G, m->p.lstm[0].w_ih, E, 0.0f, a->dx0, E);
+    lstmsent__gemm(0, 0, U8, E, G, 1.0f, D, G, m->p.lstm[0].w_ih, E, 0.0f, a->dx0, E);
     for (int32_t u = 0; u < U; u++) {
         int32_t id = a->uniq[u];
         if (id == o->padding_idx)
@@ -1375,7 +1677,11 @@ lstmsent_status lstmsent_model_set_param(lstmsent_model *model, const char *name
     LSTMSENT__CHECK_NULL(model);
     LSTMSENT__CHECK_NULL(name);
     LSTMSENT__CHECK_NULL(src);
-    return copy_tensor(model, name, model->params, (float *)src, len, 1, "set_param", NULL);
+    lstmsent_status st = copy_tensor(model, name, model->params, (float *)src, len, 1,
+                                     "set_param", NULL);
+    if (st == LSTMSENT_OK)
+        model->params_version++;
+    return st;
 }
 
 lstmsent_status lstmsent_model_get_grad(const lstmsent_model *model, const char *name,

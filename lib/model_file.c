@@ -114,6 +114,11 @@ static const char *pooling_name(lstmsent_pooling p)
     return p == LSTMSENT_POOL_LAST_TOKEN ? "last_token" : "last_step";
 }
 
+static const char *unknown_name(lstmsent_unknown u)
+{
+    return u == LSTMSENT_UNKNOWN_ID ? "id" : u == LSTMSENT_UNKNOWN_ERROR ? "error" : "pad";
+}
+
 void lstmsent__vocab_digest(const char *text, size_t len, char out[17])
 {
     snprintf(out, 17, "%016" PRIx64, lstmsent__fnv1a(text, len));
@@ -165,6 +170,7 @@ static lstmsent_status model_meta(meta_list *ml, const lstmsent_model_options *o
     meta_addf(ml, "pooling", "%s", pooling_name(o->pooling));
     meta_addf(ml, "padding_idx", "%" PRId64, o->padding_idx);
     meta_addf(ml, "seed", "%" PRIu64, o->seed);
+    meta_addf(ml, "seq_len", "%" PRId32, o->seq_len);
     if (vocab != NULL && ml->st == LSTMSENT_OK) {
         size_t V = lstmsent_corpus_vocab_size(vocab);
         if (V == 0)
@@ -174,6 +180,12 @@ static lstmsent_status model_meta(meta_list *ml, const lstmsent_model_options *o
                                   "%s: the vocabulary's %zu words need %zu embedding rows (%zu "
                                   "with an unknown id), the model has %" PRId64, path, V, V + 1,
                                   V + 2, o->num_embeddings);
+        lstmsent_unknown unknown = lstmsent_corpus_unknown_policy(vocab);
+        if (unknown == LSTMSENT_UNKNOWN_ID && (int64_t)V + 2 != o->num_embeddings)
+            return lstmsent__fail(LSTMSENT_ERR_MISMATCH,
+                                  "%s: the vocabulary's policy LSTMSENT_UNKNOWN_ID maps unseen "
+                                  "words to id %zu, which needs %zu embedding rows, the model "
+                                  "has %" PRId64, path, V + 1, V + 2, o->num_embeddings);
         size_t len = 0;
         char *text = vocab_text(vocab, &len);
         char digest[17] = "";
@@ -181,6 +193,7 @@ static lstmsent_status model_meta(meta_list *ml, const lstmsent_model_options *o
             lstmsent__vocab_digest(text, len, digest);
         meta_addf(ml, "vocab_size", "%zu", V);
         meta_addf(ml, "vocab_digest", "%s", digest);
+        meta_addf(ml, "unknown", "%s", unknown_name(unknown));
         meta_take(ml, "vocab", text);
     }
     if (ml->st != LSTMSENT_OK)
@@ -516,7 +529,9 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
     if (s != NULL && !parse_u64(s, &o->seed))
         return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'seed' = '%s' is not an "
                               "integer 0..%" PRIu64, src, quote(q, s), UINT64_MAX);
-    return LSTMSENT_OK;
+    /* Never required: files written before the option existed were made for T = 30, the
+     * default *o already holds. */
+    return meta_i32(f, src, "seq_len", 1, LSTMSENT__MAX_SEQ_LEN, 0, &o->seq_len);
 }
 
 /* 1 for a file of this format (whose version must then be ours), 0 for any other. */
@@ -721,11 +736,25 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     const char *text = lstmsent__st_meta_get(f, "vocab");
     const char *size = lstmsent__st_meta_get(f, "vocab_size");
     const char *digest = lstmsent__st_meta_get(f, "vocab_digest");
+    const char *policy = lstmsent__st_meta_get(f, "unknown");
     if (text == NULL) {
-        if (size != NULL || digest != NULL)
+        if (size != NULL || digest != NULL || policy != NULL)
             return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata has '%s' but no 'vocab'",
-                                  src, size != NULL ? "vocab_size" : "vocab_digest");
+                                  src, size != NULL     ? "vocab_size"
+                                       : digest != NULL ? "vocab_digest"
+                                                        : "unknown");
         return LSTMSENT_OK;
+    }
+    /* Files written before the key existed encoded unseen words as padding. */
+    lstmsent_unknown unknown = LSTMSENT_UNKNOWN_PAD;
+    if (policy != NULL) {
+        if (strcmp(policy, "id") == 0)
+            unknown = LSTMSENT_UNKNOWN_ID;
+        else if (strcmp(policy, "error") == 0)
+            unknown = LSTMSENT_UNKNOWN_ERROR;
+        else if (strcmp(policy, "pad") != 0)
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'unknown' = '%.40s' is "
+                                  "none of 'pad', 'id', 'error'", src, policy);
     }
     int64_t count;
     lstmsent_status st = meta_i64(f, src, "vocab_size", 1, INT32_MAX - 1, 1, &count);
@@ -756,6 +785,13 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
                               "embedding rows (%zu with an unknown id), the model has %" PRId64,
                               src, V, V + 1, V + 2, num_embeddings);
     }
+    if (unknown == LSTMSENT_UNKNOWN_ID && (int64_t)V + 2 != num_embeddings) {
+        lstmsent_corpus_free(c);
+        return lstmsent__fail(LSTMSENT_ERR_MISMATCH, "%s: the vocabulary's policy 'id' maps "
+                              "unseen words to id %zu, which needs %zu embedding rows, the "
+                              "model has %" PRId64, src, V + 1, V + 2, num_embeddings);
+    }
+    lstmsent__corpus_set_unknown(c, unknown);
     *out = c;
     return LSTMSENT_OK;
 }
@@ -1009,19 +1045,29 @@ static lstmsent_status compare_options(const lstmsent_model_options *f,
         return MISMATCH("pooling", "%s", pooling_name(f->pooling), pooling_name(m->pooling));
     if (f->padding_idx != m->padding_idx)
         return MISMATCH("padding_idx", "%" PRId64, f->padding_idx, m->padding_idx);
+    if (f->seq_len != m->seq_len)
+        return MISMATCH("seq_len", "%" PRId32, f->seq_len, m->seq_len);
     return LSTMSENT_OK;
 }
 
+/* The optimizer must have the checkpoint's betas, eps and weight decay. The learning rate
+ * is not compared but restored (*lr): a schedule changes it during training, and a resume
+ * continues with the rate in force when the checkpoint was saved. */
 static lstmsent_status compare_adam(const lstmsent__st_file *f, const char *src,
-                                    const lstmsent_adam_options *a)
+                                    const lstmsent_adam_options *a, double *lr)
 {
-    static const char *const keys[5] = {"adam.lr", "adam.beta1", "adam.beta2", "adam.eps",
+    static const char *const keys[4] = {"adam.beta1", "adam.beta2", "adam.eps",
                                          "adam.weight_decay"};
-    const double have[5] = {a->lr, a->beta1, a->beta2, a->eps, a->weight_decay};
-    for (int k = 0; k < 5; k++) {
+    const double have[4] = {a->beta1, a->beta2, a->eps, a->weight_decay};
+    lstmsent_status st = meta_double(f, src, "adam.lr", 1, lr);
+    if (st != LSTMSENT_OK)
+        return st;
+    if (!(*lr > 0.0))
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'adam.lr' = %.17g is not a "
+                              "learning rate (> 0)", src, *lr);
+    for (int k = 0; k < 4; k++) {
         double v;
-        lstmsent_status st = meta_double(f, src, keys[k], 1, &v);
-        if (st != LSTMSENT_OK)
+        if ((st = meta_double(f, src, keys[k], 1, &v)) != LSTMSENT_OK)
             return st;
         if (v != have[k])
             return lstmsent__fail(LSTMSENT_ERR_MISMATCH, "%s: the checkpoint's %s is %.17g, the "
@@ -1058,7 +1104,8 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
     size_t n_floats;
     int64_t cur_step;
     lstmsent__optim_get_state(optim, &ao, &cur_m, &cur_v, &n_floats, &cur_step);
-    if ((st = compare_adam(f, src, &ao)) != LSTMSENT_OK)
+    double lr;
+    if ((st = compare_adam(f, src, &ao, &lr)) != LSTMSENT_OK)
         return st;
 
     size_t n;
@@ -1121,6 +1168,7 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
         float *params = lstmsent__model_params(model, &np);
         memcpy(params, buf, np * sizeof(float));
         lstmsent__optim_set_state(optim, bm, bv, adam_step);
+        (void)lstmsent_optim_set_lr(optim, lr);   /* checked above: cannot fail */
         lstmsent__model_set_rng(model, model_rng);
         if (sampler != NULL) {
             lstmsent__sampler_set_state(sampler, sampler_rng, order, n_order, (size_t)next);

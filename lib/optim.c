@@ -173,6 +173,22 @@ int64_t lstmsent_optim_step_count(const lstmsent_optim *optim)
     return optim == NULL ? 0 : optim->step;
 }
 
+lstmsent_status lstmsent_optim_set_lr(lstmsent_optim *optim, double lr)
+{
+    lstmsent__clear_error();
+    LSTMSENT__CHECK_NULL(optim);
+    if (!(isfinite(lr) && lr > 0.0))
+        return lstmsent__fail(LSTMSENT_ERR_INVALID, "%s: lr = %g must be a finite number > 0",
+                              __func__, lr);
+    optim->opts.lr = lr;
+    return LSTMSENT_OK;
+}
+
+double lstmsent_optim_get_lr(const lstmsent_optim *optim)
+{
+    return optim == NULL ? 0.0 : optim->opts.lr;
+}
+
 /* ---- checkpoint accessors (internal.h) ----------------------------------------------- */
 
 void lstmsent__optim_get_state(const lstmsent_optim *o, lstmsent_adam_options *opts,

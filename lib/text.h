@@ -93,6 +93,19 @@ const char *lstmsent__skip_bom(const char *data, size_t *len);
  * LSTMSENT_ERR_EMPTY; messages start with source. */
 lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *source,
                                            const char *s, size_t len);
+/* Tokenise text[0, len) with t (whose buffer is reused) and map the words with the
+ * corpus's vocabulary, unseen ones by policy: the ids of the first cap tokens go to ids,
+ * *tokens gets the number of tokens and *unknown (may be NULL) how many were unseen.
+ * Returns 0, LSTMSENT_ERR_UNKNOWN_WORD under LSTMSENT_UNKNOWN_ERROR (the word left in
+ * t->tok), LSTMSENT_ERR_UTF8 (*bad the byte offset) or LSTMSENT_ERR_NOMEM, and records
+ * no message: lstmsent_corpus_encode and the classifier word them. */
+int lstmsent__corpus_encode_prefix(const lstmsent_corpus *corpus, lstmsent__tokenizer *t,
+                                   const char *text, size_t len, lstmsent_unknown policy,
+                                   int32_t *ids, size_t cap, size_t *tokens, size_t *unknown,
+                                   size_t *bad);
+/* Give a corpus another unknown-word policy (a vocabulary read from a model file gets the
+ * one the file records); a valid lstmsent_unknown. */
+void lstmsent__corpus_set_unknown(lstmsent_corpus *corpus, lstmsent_unknown unknown);
 
 /* ---- building a corpus (corpus.c) ---------------------------------------------------
  * The phrases go in one by one, as a file is read; finish sorts the vocabulary (when the

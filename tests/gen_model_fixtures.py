@@ -11,7 +11,8 @@ incoming state), and what PyTorch computes from them with dropout off: outputs, 
 out, the loss and the gradient of every parameter. The model is the tutorial's SentimentRNN,
 built from nn.Embedding, nn.LSTM(batch_first=True), nn.Linear and the tutorial's criterion;
 the cases cover both heads (sigmoid + the tutorial's criterion, plain logits + cross-entropy)
-and both poolings (the tutorial's last step, each row's last real token).
+and both poolings (the tutorial's last step, each row's last real token through
+pack_padded_sequence, so that the state out is each row's at its last token).
 
 Configs: "tiny" (V=50, E=8, H=6, 2 layers, O=5, B=3, T=5), committed under tests/fixtures;
 "tutorial" (the vocabulary of train.tsv + 1 rows, E=400, H=256, 2 layers, B=32, T=30, 32 real
@@ -70,6 +71,21 @@ class SentimentRNN(nn.Module):
 
     def forward(self, x, hidden, lengths=None):
         batch_size = x.size(0)
+        if self.pooling == POOL_LAST_TOKEN:
+            # The steps after a row's last token cannot reach its output: PyTorch's own way
+            # of not computing them is a PackedSequence (an empty row runs one step, as
+            # liblstmsent pools it at step 0). The state out is then each row's at its last
+            # token, and so is what a loop carries to the next batch.
+            last = (lengths - 1).clamp(min=0)
+            packed = nn.utils.rnn.pack_padded_sequence(
+                self.embedding(x), (last + 1).cpu(), batch_first=True, enforce_sorted=False)
+            lstm_out, hidden = self.lstm(packed, hidden)
+            lstm_out, _ = nn.utils.rnn.pad_packed_sequence(lstm_out, batch_first=True,
+                                                           total_length=x.size(1))
+            out = self.fc(self.dropout(lstm_out[torch.arange(batch_size), last]))
+            if self.head == HEAD_SIGMOID:
+                out = self.act(out)
+            return out, hidden
         lstm_out, hidden = self.lstm(self.embedding(x), hidden)
         if self.pooling == POOL_LAST_STEP:
             # The tutorial, verbatim: the head on every position, then the last step's O.
@@ -77,11 +93,7 @@ class SentimentRNN(nn.Module):
             if self.head == HEAD_SIGMOID:
                 out = self.act(out)
             return out.view(batch_size, -1)[:, -self.output_size:], hidden
-        last = (lengths - 1).clamp(min=0)
-        out = self.fc(self.dropout(lstm_out[torch.arange(batch_size), last]))
-        if self.head == HEAD_SIGMOID:
-            out = self.act(out)
-        return out, hidden
+        raise ValueError("unknown pooling %d" % self.pooling)
 
 
 def criterion(input, target):

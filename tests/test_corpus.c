@@ -119,6 +119,140 @@ START_TEST(test_vocab_by_count_then_first_appearance)
 }
 END_TEST
 
+/* min_count: the words seen fewer times leave the vocabulary (the others keep their order,
+ * ids and counts) and are encoded, in the corpus's own phrases too, by its policy. */
+START_TEST(test_min_count_cuts_rare_words)
+{
+    /* the 3, cat 2, dog 2, sat 1, bird 1, ran 1 (in order of first appearance). */
+    const char *phrases[] = {"The cat sat", "the dog ran", "cat DOG bird the"};
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    ck_assert_int_eq(o.min_count, 1);
+    lstmsent_corpus *all, *pad, *idp;
+    ck_assert_int_eq(lstmsent_corpus_create(&all, phrases, NULL, 3, &o), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(all), 6);
+    o.min_count = 2;
+    ck_assert_int_eq(lstmsent_corpus_create(&pad, phrases, NULL, 3, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(pad), LSTMSENT_UNKNOWN_PAD);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(pad), 3);
+    const char *order[] = {"the", "cat", "dog"};
+    const int64_t counts[] = {3, 2, 2};
+    for (int32_t id = 1; id <= 3; id++) {
+        const char *w;
+        int64_t n;
+        ck_assert_int_eq(lstmsent_corpus_word(pad, id, &w), LSTMSENT_OK);
+        ck_assert_str_eq(w, order[id - 1]);
+        ck_assert_int_eq(lstmsent_corpus_word_count(pad, id, &n), LSTMSENT_OK);
+        ck_assert_int_eq(n, counts[id - 1]);
+        ck_assert_int_eq(id_of(pad, order[id - 1]), id);
+        ck_assert_int_eq(id_of(all, order[id - 1]), id);   /* the same ids as without a cut */
+    }
+    ck_assert_int_eq(id_of(pad, "sat"), -1);
+    ck_assert_int_eq(lstmsent_corpus_word(pad, 4, &(const char *){NULL}), LSTMSENT_ERR_INVALID);
+    /* Rare words keep their place as padding ... */
+    assert_phrase(pad, 0, (const int32_t[]){1, 2, 0}, 3);
+    assert_phrase(pad, 1, (const int32_t[]){1, 3, 0}, 3);
+    assert_phrase(pad, 2, (const int32_t[]){2, 3, 0, 1}, 4);
+    /* ... or as the unknown id, vocabulary size + 1. */
+    o.unknown = LSTMSENT_UNKNOWN_ID;
+    ck_assert_int_eq(lstmsent_corpus_create(&idp, phrases, NULL, 3, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(idp), LSTMSENT_UNKNOWN_ID);
+    ck_assert_int_eq(lstmsent_corpus_unknown_id(idp), 4);
+    assert_phrase(idp, 0, (const int32_t[]){1, 2, 4}, 3);
+    assert_phrase(idp, 1, (const int32_t[]){1, 3, 4}, 3);
+    assert_phrase(idp, 2, (const int32_t[]){2, 3, 4, 1}, 4);
+    /* Other text meets the cut vocabulary like any unseen word. */
+    int32_t ids[4];
+    size_t n;
+    ck_assert_int_eq(lstmsent_corpus_encode(idp, "bird the", LSTMSENT_UNKNOWN_ID, ids, 4, &n),
+                     LSTMSENT_OK);
+    ck_assert_int_eq(ids[0], 4);
+    ck_assert_int_eq(ids[1], 1);
+    /* A cut above every count leaves no word. */
+    o.min_count = 4;
+    lstmsent_corpus *none;
+    ck_assert_int_eq(lstmsent_corpus_create(&none, phrases, NULL, 3, &o), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(none), 0);
+    assert_phrase(none, 2, (const int32_t[]){1, 1, 1, 1}, 4);
+    lstmsent_corpus_free(none);
+    /* With a given vocabulary min_count does nothing: the vocabulary is copied whole. */
+    o.vocabulary = pad;
+    o.min_count = 99;
+    o.unknown = LSTMSENT_UNKNOWN_PAD;
+    lstmsent_corpus *borrowed;
+    ck_assert_int_eq(lstmsent_corpus_create(&borrowed, phrases, NULL, 3, &o), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(borrowed), 3);
+    assert_phrase(borrowed, 2, (const int32_t[]){2, 3, 0, 1}, 4);
+    lstmsent_corpus_free(borrowed);
+
+    /* Bad values. */
+    lstmsent_corpus *c = SENTINEL;
+    lstmsent_corpus_options_default(&o);
+    o.min_count = 0;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 3, &o), LSTMSENT_ERR_INVALID);
+    ck_assert_str_eq(lstmsent_last_error(), "corpus options: min_count 0; it must be at least 1");
+    o.min_count = -3;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 3, &o), LSTMSENT_ERR_INVALID);
+    o.min_count = 2;
+    o.unknown = LSTMSENT_UNKNOWN_ERROR;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 3, &o), LSTMSENT_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "LSTMSENT_UNKNOWN_ERROR would refuse"));
+    ck_assert_ptr_eq(c, SENTINEL);
+    assert_load_fails(data_path("small.tsv"), &o, LSTMSENT_ERR_INVALID, "min_count 2");
+    /* ... though min_count 1 with it is today's corpus. */
+    o.min_count = 1;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 3, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(c), LSTMSENT_UNKNOWN_ERROR);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(c), 6);
+    lstmsent_corpus_free(c);
+
+    /* A TSV file takes the option too. */
+    lstmsent_corpus_options_default(&o);
+    o.min_count = 2;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&c, data_path("small.tsv"), &o), LSTMSENT_OK);
+    lstmsent_corpus *full;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&full, data_path("small.tsv"), NULL), LSTMSENT_OK);
+    size_t kept = lstmsent_corpus_vocab_size(c);
+    ck_assert_uint_lt(kept, lstmsent_corpus_vocab_size(full));
+    for (int32_t id = 1; id <= (int32_t)lstmsent_corpus_vocab_size(full); id++) {
+        int64_t count;
+        lstmsent_corpus_word_count(full, id, &count);
+        ck_assert_int_eq(count >= 2, (size_t)id <= kept);
+    }
+    lstmsent_corpus_free(full);
+    lstmsent_corpus_free(c);
+    lstmsent_corpus_free(idp);
+    lstmsent_corpus_free(pad);
+    lstmsent_corpus_free(all);
+}
+END_TEST
+
+/* Every way of making a corpus tells its policy. */
+START_TEST(test_unknown_policy_is_kept)
+{
+    const char *phrases[] = {"a b", "b"};
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    lstmsent_corpus *a, *b, *v;
+    ck_assert_int_eq(lstmsent_corpus_create(&a, phrases, NULL, 2, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(a), LSTMSENT_UNKNOWN_PAD);
+    o.vocabulary = a;
+    o.unknown = LSTMSENT_UNKNOWN_ID;
+    ck_assert_int_eq(lstmsent_corpus_create(&b, phrases, NULL, 2, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(b), LSTMSENT_UNKNOWN_ID);
+    /* A vocabulary file holds words only: it reads back with the default policy. */
+    const char *path = tmp_write("v.txt", "", 0);
+    ck_assert_int_eq(lstmsent_corpus_save_vocab(b, path), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, path), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(v), LSTMSENT_UNKNOWN_PAD);
+    ck_assert_int_eq(lstmsent_corpus_unknown_policy(NULL), LSTMSENT_UNKNOWN_PAD);
+    lstmsent_corpus_free(v);
+    lstmsent_corpus_free(b);
+    lstmsent_corpus_free(a);
+    tmp_cleanup();
+}
+END_TEST
+
 START_TEST(test_unicode_case_and_spaces)
 {
     /* Python: "ÉCOLE école".lower().split() == ["école", "école"]; U+00A0 and U+3000
@@ -847,6 +981,8 @@ Suite *make_suite(void)
     Suite *s = suite_create("corpus");
     TCase *tc = tcase_create("vocabulary");
     tcase_add_test(tc, test_vocab_by_count_then_first_appearance);
+    tcase_add_test(tc, test_min_count_cuts_rare_words);
+    tcase_add_test(tc, test_unknown_policy_is_kept);
     tcase_add_test(tc, test_unicode_case_and_spaces);
     tcase_add_test(tc, test_empty_phrases_are_kept);
     tcase_add_test(tc, test_query_errors);

@@ -191,6 +191,55 @@ START_TEST(test_every_row_of_the_padded_matrix)
 }
 END_TEST
 
+/* min_count on the real data: the kept words are the tutorial's first words, under the
+ * tutorial's ids, and every phrase is the tutorial's encoding with the others replaced by
+ * the unknown id (min_count 1 being the corpus the tests above check against Python). */
+START_TEST(test_min_count_keeps_the_tutorial_ids)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/train.tsv", TEST_DATA_DIR);
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    ck_assert_int_eq(o.min_count, 1);
+    o.min_count = 3;
+    o.unknown = LSTMSENT_UNKNOWN_ID;
+    lstmsent_corpus *cut;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&cut, path, &o), LSTMSENT_OK);
+    size_t kept = 0;
+    for (int32_t id = 1; id <= 16579; id++) {
+        int64_t count;
+        ck_assert_int_eq(lstmsent_corpus_word_count(train, id, &count), LSTMSENT_OK);
+        kept += count >= 3;
+    }
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(cut), kept);
+    ck_assert_uint_gt(kept, 5000);
+    ck_assert_uint_lt(kept, 16579);
+    int bad = 0;
+    for (int32_t id = 1; id <= (int32_t)kept; id++) {
+        const char *a, *b;
+        int64_t ca, cb;
+        lstmsent_corpus_word(train, id, &a);
+        lstmsent_corpus_word(cut, id, &b);
+        lstmsent_corpus_word_count(train, id, &ca);
+        lstmsent_corpus_word_count(cut, id, &cb);
+        bad += strcmp(a, b) != 0 || ca != cb;
+    }
+    ck_assert_int_eq(bad, 0);
+    const int32_t unk = (int32_t)kept + 1;
+    for (size_t i = 0; i < lstmsent_corpus_phrase_count(train); i++) {
+        const int32_t *x, *y;
+        size_t nx, ny;
+        lstmsent_corpus_phrase_ids(train, i, &x, &nx);
+        lstmsent_corpus_phrase_ids(cut, i, &y, &ny);
+        bad += nx != ny;
+        for (size_t k = 0; k < nx && k < ny; k++)
+            bad += y[k] != (x[k] <= (int32_t)kept ? x[k] : unk);
+    }
+    ck_assert_msg(bad == 0, "%d ids differ from the tutorial's with the rare words cut", bad);
+    lstmsent_corpus_free(cut);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("corpus_train");
@@ -200,6 +249,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_counts_match_the_tutorial);
     tcase_add_test(tc, test_every_word_id_and_count);
     tcase_add_test(tc, test_every_row_of_the_padded_matrix);
+    tcase_add_test(tc, test_min_count_keeps_the_tutorial_ids);
     suite_add_tcase(s, tc);
     return s;
 }

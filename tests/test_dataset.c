@@ -384,6 +384,8 @@ START_TEST(test_empty_dataset)
     lstmsent_dataset *d;
     ck_assert_int_eq(lstmsent_dataset_create(&d, c, NULL), LSTMSENT_OK);
     ck_assert_uint_eq(lstmsent_dataset_rows(d), 0);
+    ck_assert_ptr_null(lstmsent_dataset_sentence_ids(d));
+    ck_assert_ptr_null(lstmsent_dataset_phrase_ids(d));
     lstmsent_sampler *s;
     ck_assert_int_eq(lstmsent_sampler_create(&s, d, 1), LSTMSENT_OK);
     ck_assert_int_eq(lstmsent_sampler_draw(s, 5), LSTMSENT_ERR_INVALID);
@@ -400,6 +402,60 @@ START_TEST(test_empty_dataset)
 }
 END_TEST
 
+static const char *data_path(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/data/%s", TEST_SRC_DIR, name);
+    return path;
+}
+
+/* The dataset keeps each row's SentenceId and PhraseId, row for row with ids and labels,
+ * and they outlive the corpus. */
+START_TEST(test_sentence_and_phrase_ids)
+{
+    lstmsent_corpus *c;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&c, data_path("reordered.tsv"), NULL), LSTMSENT_OK);
+    lstmsent_dataset *d;
+    ck_assert_int_eq(lstmsent_dataset_create(&d, c, NULL), LSTMSENT_OK);
+    lstmsent_corpus_free(c);
+    const int64_t *sid = lstmsent_dataset_sentence_ids(d), *pid = lstmsent_dataset_phrase_ids(d);
+    ck_assert_ptr_nonnull(sid);
+    ck_assert_ptr_nonnull(pid);
+    ck_assert_int_eq(sid[0], 9);
+    ck_assert_int_eq(sid[1], 9);
+    ck_assert_int_eq(pid[0], 100);
+    ck_assert_int_eq(pid[1], 101);
+    ck_assert_int_eq(lstmsent_dataset_labels(d)[0], 4);
+    lstmsent_dataset_free(d);
+
+    /* small.tsv: SentenceIds 1 1 1 1 2 2 3 3, PhraseIds 1..8. */
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&c, data_path("small.tsv"), NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_dataset_create(&d, c, NULL), LSTMSENT_OK);
+    const int64_t want_sid[8] = {1, 1, 1, 1, 2, 2, 3, 3};
+    sid = lstmsent_dataset_sentence_ids(d);
+    pid = lstmsent_dataset_phrase_ids(d);
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(sid[i], want_sid[i]);
+        ck_assert_int_eq(pid[i], i + 1);
+        ck_assert_int_eq(sid[i], lstmsent_corpus_sentence_ids(c)[i]);
+    }
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(c);
+
+    /* Phrases from memory: no SentenceId (0), phrase ids 1..n. */
+    c = three_phrases();
+    ck_assert_int_eq(lstmsent_dataset_create(&d, c, NULL), LSTMSENT_OK);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(lstmsent_dataset_sentence_ids(d)[i], 0);
+        ck_assert_int_eq(lstmsent_dataset_phrase_ids(d)[i], i + 1);
+    }
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(c);
+    ck_assert_ptr_null(lstmsent_dataset_sentence_ids(NULL));
+    ck_assert_ptr_null(lstmsent_dataset_phrase_ids(NULL));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -407,6 +463,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_defaults_pad_right_truncate_end);
     tcase_add_test(tc, test_left_padding_and_start_truncation);
     tcase_add_test(tc, test_dataset_bad_options);
+    tcase_add_test(tc, test_sentence_and_phrase_ids);
     suite_add_tcase(s, tc);
     tc = tcase_create("sampler");
     tcase_add_test(tc, test_draw_is_seeded_and_covers_every_row);

@@ -60,7 +60,8 @@ typedef struct ref_setup {
     lstmsent_pooling pooling;
     size_t off[1 + 4 * MAXL + 2];   // offset of each tensor in the flat buffer
     const double *h0, *c0;          // (L, B, H)
-    const float *lstm_mask[MAXL];   // (T, B, H) per layer but the last, or NULL
+    const float *lstm_mask[MAXL];   // (N, H) per layer but the last, or NULL
+    int64_t row[T][B];              // the mask's row of each position; -1: not run
     const float *out_mask;          // (B, H) or NULL
 } ref_setup;
 
@@ -111,7 +112,10 @@ static double ref_loss(const double *th, const ref_setup *s)
         for (int t = 0; t < T; t++)
             for (int b = 0; b < B; b++)
                 for (int k = 0; k < H; k++) {
-                    double m = s->lstm_mask[l] ? s->lstm_mask[l][(t * B + b) * H + k] : 1.0;
+                    /* A step a row did not run cannot reach the loss: any mask will do. */
+                    double m = s->lstm_mask[l] && s->row[t][b] >= 0
+                                   ? s->lstm_mask[l][s->row[t][b] * H + k]
+                                   : 1.0;
                     x[t][b][k] = out[t][b][k] * (l < s->L - 1 ? m : 1.0);
                 }
         C = H;
@@ -207,6 +211,9 @@ static void fill_setup(ref_setup *s, const gc_run *r, const gc_case *c)
     s->c0 = r->c0;
     for (int l = 0; l < c->layers - 1; l++)
         s->lstm_mask[l] = lstmsent__model_dropout_mask(r->net, l, NULL);
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            s->row[t][b] = lstmsent__model_packed_row(r->net, t, b);
     s->out_mask = lstmsent__model_dropout_mask(r->net, c->layers - 1, NULL);
     if (c->dropout) {
         for (int l = 0; l < c->layers - 1; l++)

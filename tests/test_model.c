@@ -72,6 +72,7 @@ START_TEST(test_defaults_are_the_tutorial)
     ck_assert_int_eq(o.pooling, LSTMSENT_POOL_LAST_STEP);
     ck_assert_int_eq(o.padding_idx, -1);
     ck_assert_uint_eq(o.seed, 0);
+    ck_assert_int_eq(o.seq_len, 30);
     lstmsent_model_options_default(NULL, 3);   // no crash
 }
 END_TEST
@@ -83,8 +84,8 @@ START_TEST(test_bad_options)
     ck_assert_int_eq(lstmsent_model_create(NULL, &o), LSTMSENT_ERR_NULL);
     ck_assert_int_eq(lstmsent_model_create(&m, NULL), LSTMSENT_ERR_NULL);
     ck_assert_ptr_null(m);
-    lstmsent_model_options bad[12];
-    for (int i = 0; i < 12; i++)
+    lstmsent_model_options bad[15];
+    for (int i = 0; i < 15; i++)
         bad[i] = o;
     bad[0].num_embeddings = 0;
     bad[1].embed_dim = 0;
@@ -98,11 +99,26 @@ START_TEST(test_bad_options)
     bad[9].pooling = (lstmsent_pooling)-1;
     bad[10].padding_idx = SV;
     bad[11].padding_idx = -2;
-    for (int i = 0; i < 12; i++) {
+    bad[12].seq_len = 0;
+    bad[13].seq_len = 4097;
+    bad[14].seq_len = -30;
+    for (int i = 0; i < 15; i++) {
         ck_assert_int_eq(lstmsent_model_create(&m, &bad[i]), LSTMSENT_ERR_INVALID);
         ck_assert_ptr_null(m);
         ck_assert_str_ne(lstmsent_last_error(), "");
     }
+    ck_assert_int_eq(lstmsent_model_create(&m, &bad[13]), LSTMSENT_ERR_INVALID);
+    ck_assert_str_eq(lstmsent_last_error(), "seq_len = 4097 is not 1..4096");
+    /* Both ends of the range are models. */
+    o.seq_len = 1;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    lstmsent_model_free(m);
+    o.seq_len = 4096;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    lstmsent_model_options got;
+    lstmsent_model_get_options(m, &got);
+    ck_assert_int_eq(got.seq_len, 4096);
+    lstmsent_model_free(m);
 }
 END_TEST
 
@@ -765,6 +781,68 @@ START_TEST(test_eval_path_matches_training_path)
 }
 END_TEST
 
+START_TEST(test_eval_pack_follows_parameter_changes)
+{
+    /* Evaluation keeps its packed weights between forwards: after set_param, after an Adam
+     * step and after a write through the raw buffer, an evaluation forward must give what a
+     * new model with the same parameters gives, bit for bit. H = 16: the packed kernel. */
+    enum { B = 8, T = 5, H = 16 };
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = H;
+    o.pooling = LSTMSENT_POOL_LAST_TOKEN;
+    int32_t ids[B * T], lens[B], labels[B];
+    for (int32_t b = 0; b < B; b++) {
+        lens[b] = 1 + b % T;
+        labels[b] = b % SO;
+        for (int32_t t = 0; t < T; t++)
+            ids[b * T + t] = t < lens[b] ? 1 + (b * 3 + t * 7) % (SV - 1) : 0;
+    }
+    lstmsent_model *m = small_model(&o);
+    lstmsent_optim *adam;
+    ck_assert_int_eq(lstmsent_optim_create_adam(&adam, m, NULL), 0);
+    float y0[B * SO], y[B * SO], ref[B * SO];
+    size_t n;
+    lstmsent_model_set_training(m, 0);
+    ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, y0, B * SO, NULL), 0);
+    for (int change = 0; change < 3; change++) {
+        if (change == 0) {   // set_param
+            float w[4 * H * H];
+            ck_assert_int_eq(lstmsent_model_get_param(m, "lstm.weight_hh_l1", w, 4 * H * H), 0);
+            for (int i = 0; i < 4 * H * H; i++)
+                w[i] *= -1.5f;
+            ck_assert_int_eq(lstmsent_model_set_param(m, "lstm.weight_hh_l1", w, 4 * H * H), 0);
+        } else if (change == 1) {   // a training step
+            lstmsent_model_set_training(m, 1);
+            float out[B * SO];
+            ck_assert_int_eq(lstmsent_optim_zero_grad(adam, m), 0);
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, out, B * SO, NULL),
+                             0);
+            ck_assert_int_eq(lstmsent_model_loss(m, labels, B, NULL, NULL), 0);
+            ck_assert_int_eq(lstmsent_model_backward(m), 0);
+            ck_assert_int_eq(lstmsent_optim_step(adam, m), 0);
+            lstmsent_model_set_training(m, 0);
+        } else {   // the raw buffer
+            float *p = lstmsent__model_params(m, &n);
+            for (size_t i = n / 2; i < n; i++)
+                p[i] *= 0.5f;
+        }
+        ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, y, B * SO, NULL), 0);
+        lstmsent_model *fresh = small_model(&o);
+        float *dst = lstmsent__model_params(fresh, &n);
+        memcpy(dst, lstmsent__model_params(m, &n), n * sizeof(float));
+        lstmsent_model_set_training(fresh, 0);
+        ck_assert_int_eq(lstmsent_model_forward(fresh, ids, B, T, lens, NULL, ref, B * SO, NULL),
+                         0);
+        ck_assert(same_floats(y, ref, B * SO));
+        ck_assert(!same_floats(y, y0, B * SO));
+        memcpy(y0, y, sizeof y);
+        lstmsent_model_free(fresh);
+    }
+    lstmsent_optim_free(adam);
+    lstmsent_model_free(m);
+}
+END_TEST
+
 START_TEST(test_shared_prefixes_give_the_same_bits)
 {
     /* Evaluation from a zero state runs each row only from where it differs from the
@@ -982,6 +1060,76 @@ END_TEST
 
 /* With two threads the time loops split the batch by rows and Adam by ranges: the results
  * are the same bits as with one thread, and the same from run to run. */
+START_TEST(test_last_token_skips_padding_exactly)
+{
+    /* Last-token pooling runs each row only up to its last token (a shrinking plan, as
+     * pack_padded_sequence): the outputs, the state out and every gradient must not depend
+     * on what the padding positions hold, nor on the thread count, for a batch the packed
+     * kernel takes in whole blocks of 8 (B = 16, H = 16 on AVX-512) and one with a short
+     * block (B = 13); and no step past a row's end may run. */
+    enum { T = 9, H = 16, MAXB = 16 };
+    lstmsent_model_options o = small_options();
+    o.hidden_dim = H;
+    o.pooling = LSTMSENT_POOL_LAST_TOKEN;
+    o.padding_idx = 0;
+    const int32_t Bs[2] = {16, 13};
+    for (int bi = 0; bi < 2; bi++) {
+        const int32_t B = Bs[bi];
+        int32_t ids[MAXB * T], lens[MAXB], labels[MAXB];
+        for (int32_t b = 0; b < B; b++) {
+            lens[b] = (b * 5) % (T + 1);   // 0 .. T, unsorted; an empty row reads step 0
+            labels[b] = b % SO;
+        }
+        float *res[4] = {0};
+        size_t n = 0, nout = (size_t)B * SO + 2 * (size_t)SL * B * H;
+        for (int run = 0; run < 4; run++) {   // padding 0 / other ids, x 1 / 2 threads
+            ck_assert_int_eq(lstmsent_set_threads(run < 2 ? 1 : 2), 0);
+            for (int32_t b = 0; b < B; b++)
+                for (int32_t t = 0; t < T; t++)
+                    ids[b * T + t] = t < lens[b] ? 1 + (b * 7 + t * 3) % (SV - 1)
+                                     : run % 2 && t > 0 ? 1 + (b + t * 11) % (SV - 1) : 0;
+            lstmsent_model *m = small_model(&o);
+            lstmsent_hidden *h;
+            ck_assert_int_eq(lstmsent_model_init_hidden(m, B, &h), 0);
+            for (int i = 0; i < SL * B * H; i++)
+                lstmsent_hidden_h(h)[i] = 0.2f * sinf((float)i);
+            float out[MAXB * SO];
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, h, out, B * SO, h), 0);
+            ck_assert_int_eq(lstmsent_model_loss(m, labels, B, NULL, NULL), 0);
+            ck_assert_int_eq(lstmsent_model_backward(m), 0);
+            for (int32_t b = 0; b < B; b++)
+                for (int32_t t = 0; t < T; t++)
+                    ck_assert_int_eq(lstmsent__model_packed_row(m, t, b) >= 0,
+                                     t < (lens[b] > 0 ? lens[b] : 1));
+            const float *g = lstmsent__model_grads_read(m, &n);
+            res[run] = malloc((nout + n) * sizeof(float));
+            ck_assert_ptr_nonnull(res[run]);
+            memcpy(res[run], out, (size_t)B * SO * sizeof(float));
+            memcpy(res[run] + B * SO, lstmsent_hidden_h(h), (size_t)SL * B * H * sizeof(float));
+            memcpy(res[run] + B * SO + SL * B * H, lstmsent_hidden_c(h),
+                   (size_t)SL * B * H * sizeof(float));
+            memcpy(res[run] + nout, g, n * sizeof(float));
+            /* Evaluation mode: the same independence of the padding. */
+            lstmsent_model_set_training(m, 0);
+            float eout[MAXB * SO];
+            ck_assert_int_eq(lstmsent_model_forward(m, ids, B, T, lens, NULL, eout, B * SO,
+                                                    NULL), 0);
+            lstmsent_hidden_free(h);
+            lstmsent_model_free(m);
+            float *grown = realloc(res[run], (nout + n + (size_t)B * SO) * sizeof(float));
+            ck_assert_ptr_nonnull(grown);
+            res[run] = grown;
+            memcpy(res[run] + nout + n, eout, (size_t)B * SO * sizeof(float));
+        }
+        ck_assert_int_eq(lstmsent_set_threads(1), 0);
+        for (int run = 1; run < 4; run++)
+            ck_assert(same_floats(res[0], res[run], nout + n + (size_t)B * SO));
+        for (int run = 0; run < 4; run++)
+            free(res[run]);
+    }
+}
+END_TEST
+
 START_TEST(test_two_threads_same_bits)
 {
     enum { B = 16, T = 4 };
@@ -1050,6 +1198,8 @@ Suite *make_suite(void)
     tcase_add_test(grad, test_clip_grad_norm);
     tcase_add_test(grad, test_sparse_embedding_gradient_bookkeeping);
     tcase_add_test(grad, test_two_threads_same_bits);
+    tcase_add_test(grad, test_last_token_skips_padding_exactly);
+    tcase_add_test(grad, test_eval_pack_follows_parameter_changes);
     suite_add_tcase(s, grad);
 
     TCase *drop = tcase_create("dropout");

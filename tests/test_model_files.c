@@ -328,6 +328,7 @@ START_TEST(test_round_trip_options)
     o.pooling = LSTMSENT_POOL_LAST_TOKEN;
     o.padding_idx = 0;
     o.seed = UINT64_MAX;
+    o.seq_len = 57;
     lstmsent_model *m, *back;
     lstmsent_corpus *v = (lstmsent_corpus *)&v;
     ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
@@ -598,6 +599,83 @@ START_TEST(test_vocabulary_checks)
 }
 END_TEST
 
+/* The vocabulary's unknown-word policy goes into the file (key unknown) and comes back
+ * on the loaded vocabulary; files without the key read as 'pad'. */
+START_TEST(test_unknown_policy_round_trip)
+{
+    static const lstmsent_unknown policies[3] = {LSTMSENT_UNKNOWN_PAD, LSTMSENT_UNKNOWN_ID,
+                                                 LSTMSENT_UNKNOWN_ERROR};
+    static const char *const names[3] = {"pad", "id", "error"};
+    lstmsent_corpus *base = small_corpus();
+    for (int k = 0; k < 3; k++) {
+        lstmsent_corpus_options co;
+        lstmsent_corpus_options_default(&co);
+        co.vocabulary = base;
+        co.unknown = policies[k];
+        lstmsent_corpus *c;
+        ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, labels, N_PHRASES, &co), LSTMSENT_OK);
+        lstmsent_model_options o;
+        small_options(&o, c, 2);
+        o.num_embeddings += policies[k] == LSTMSENT_UNKNOWN_ID;
+        lstmsent_model *m;
+        ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_model_save(m, c, path_a), LSTMSENT_OK);
+        size_t len;
+        unsigned char *img = read_all(path_a, &len);
+        lstmsent__st_file *f;
+        ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+        ck_assert_str_eq(lstmsent__st_meta_get(f, "unknown"), names[k]);
+        lstmsent__st_free(f);
+        lstmsent_model *back;
+        lstmsent_corpus *v;
+        ck_assert_int_eq(lstmsent_model_load(&back, &v, path_a, NULL), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_corpus_unknown_policy(v), policies[k]);
+        lstmsent_corpus_free(v);
+        lstmsent_model_free(back);
+        /* A file from before the key: the padding policy. */
+        edit drop = {.meta = {"unknown", NULL}};
+        size_t elen;
+        unsigned char *old = rewrite(img, len, &drop, &elen);
+        write_all(path_b, old, elen);
+        if (policies[k] == LSTMSENT_UNKNOWN_ID) {
+            ck_assert_int_eq(lstmsent_model_load(&back, &v, path_b, NULL), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_corpus_unknown_policy(v), LSTMSENT_UNKNOWN_PAD);
+            lstmsent_corpus_free(v);
+            lstmsent_model_free(back);
+            /* The id policy needs the extra row: refused at save and at load. */
+            lstmsent_model *short_m;
+            o.num_embeddings--;
+            ck_assert_int_eq(lstmsent_model_create(&short_m, &o), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_model_save(short_m, c, path_b), LSTMSENT_ERR_MISMATCH);
+            ck_assert_msg(strstr(lstmsent_last_error(), "LSTMSENT_UNKNOWN_ID maps unseen words") !=
+                              NULL, "%s", lstmsent_last_error());
+            ck_assert_int_eq(lstmsent_model_save(short_m, base, path_b), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_model_load(&back, &v, path_b, NULL), LSTMSENT_OK);
+            lstmsent_corpus_free(v);
+            lstmsent_model_free(back);
+            free(old);
+            old = read_all(path_b, &elen);
+            edit to_id = {.meta = {"unknown", "id"}};
+            size_t blen;
+            unsigned char *bad = rewrite(old, elen, &to_id, &blen);
+            expect_load_fails(bad, blen, NULL, LSTMSENT_ERR_MISMATCH, "policy 'id' maps unseen");
+            free(bad);
+            lstmsent_model_free(short_m);
+        }
+        free(old);
+        free(img);
+        lstmsent_model_free(m);
+        lstmsent_corpus_free(c);
+    }
+    lstmsent_corpus_free(base);
+    edit e1 = {.meta = {"unknown", "skip"}};
+    expect_edit_fails(&e1, NULL, LSTMSENT_ERR_METADATA,
+                      "metadata 'unknown' = 'skip' is none of 'pad', 'id', 'error'");
+    edit e2 = {.meta = {"vocab", NULL, "vocab_size", NULL, "vocab_digest", NULL}};
+    expect_edit_fails(&e2, NULL, LSTMSENT_ERR_METADATA, "metadata has 'unknown' but no 'vocab'");
+}
+END_TEST
+
 START_TEST(test_metadata_checks)
 {
     edit e1 = {.meta = {"embed_dim", "six"}};
@@ -618,6 +696,83 @@ START_TEST(test_metadata_checks)
     expect_edit_fails(&e8, NULL, LSTMSENT_ERR_METADATA, "no 'format_version'");
     edit e9 = {.meta = {"lstm_dropout", "nan"}};
     expect_edit_fails(&e9, NULL, LSTMSENT_ERR_METADATA, "is not a finite number");
+    edit e10 = {.meta = {"seq_len", "0"}};
+    expect_edit_fails(&e10, NULL, LSTMSENT_ERR_METADATA,
+                      "metadata 'seq_len' = '0' is not an integer 1..4096");
+    edit e11 = {.meta = {"seq_len", "4097"}};
+    expect_edit_fails(&e11, NULL, LSTMSENT_ERR_METADATA, "'seq_len' = '4097'");
+    edit e12 = {.meta = {"seq_len", "30x"}};
+    expect_edit_fails(&e12, NULL, LSTMSENT_ERR_METADATA, "'seq_len' = '30x'");
+}
+END_TEST
+
+/* seq_len came after format version 1: a file without it is a model for T = 30; a foreign
+ * file may carry the key like any option; checkpoints compare it. */
+START_TEST(test_seq_len_missing_is_30)
+{
+    lstmsent_corpus *c = small_corpus();
+    lstmsent_model_options o;
+    small_options(&o, c, 4);
+    o.seq_len = 12;
+    lstmsent_model *m;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m, c, path_a), LSTMSENT_OK);
+    size_t len, elen;
+    unsigned char *img = read_all(path_a, &len);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "seq_len"), "12");
+    lstmsent__st_free(f);
+    lstmsent_model *back;
+    lstmsent_model_options b;
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_a, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 12);
+    lstmsent_model_free(back);
+
+    edit drop = {.meta = {"seq_len", NULL}};
+    unsigned char *old = rewrite(img, len, &drop, &elen);
+    write_all(path_b, old, elen);
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_b, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 30);
+    lstmsent_model_free(back);
+    free(old);
+
+    edit bare = {.no_meta = 1};
+    unsigned char *bimg = rewrite(img, len, &bare, &elen);
+    write_all(path_b, bimg, elen);
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_b, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 30);
+    lstmsent_model_free(back);
+    free(bimg);
+    edit foreign = {.meta = {"format", "pt"}};
+    bimg = rewrite(img, len, &foreign, &elen);
+    write_all(path_b, bimg, elen);
+    ck_assert_int_eq(lstmsent_model_load(&back, NULL, path_b, NULL), LSTMSENT_OK);
+    lstmsent_model_get_options(back, &b);
+    ck_assert_int_eq(b.seq_len, 12);
+    lstmsent_model_free(back);
+    free(bimg);
+    free(img);
+
+    /* A checkpoint compares it like every option. */
+    lstmsent_optim *opt, *opt30;
+    ck_assert_int_eq(lstmsent_optim_create_adam(&opt, m, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_save(path_a, m, opt, NULL, NULL, 0, 0), LSTMSENT_OK);
+    lstmsent_model *m30 = small_model(c, 4);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&opt30, m30, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, m30, opt30, NULL, NULL, NULL),
+                     LSTMSENT_ERR_MISMATCH);
+    ck_assert_msg(strstr(lstmsent_last_error(), "seq_len is 12, the model's 30") != NULL, "%s",
+                  lstmsent_last_error());
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, m, opt, NULL, NULL, NULL), LSTMSENT_OK);
+    lstmsent_optim_free(opt30);
+    lstmsent_optim_free(opt);
+    lstmsent_model_free(m30);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
 }
 END_TEST
 
@@ -810,6 +965,59 @@ static void resume_case(int before, int after)
     run_free(&b);
 }
 
+/* A learning-rate schedule: the rate changed with lstmsent_optim_set_lr before the save is
+ * the rate after the load, and training resumes bit for bit (the schedule continuing). */
+START_TEST(test_resume_after_set_lr_is_bit_identical)
+{
+    run a;
+    run_create(&a, 3, 77, 0.01);
+    int64_t epoch_a = 0;
+    train(&a, 3, &epoch_a);
+    ck_assert_int_eq(lstmsent_optim_set_lr(a.optim, 0.004), LSTMSENT_OK);
+    train(&a, 2, &epoch_a);
+    ck_assert_int_eq(lstmsent_checkpoint_save(path_a, a.model, a.optim, a.sampler, NULL,
+                                              epoch_a, 5), LSTMSENT_OK);
+    train(&a, 2, &epoch_a);
+    ck_assert_int_eq(lstmsent_optim_set_lr(a.optim, 0.001), LSTMSENT_OK);
+    train(&a, 3, &epoch_a);
+
+    run b;
+    run_create(&b, 1234, 999, 0.01);   /* made with the schedule's first rate */
+    int64_t epoch_b = -1;
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, b.model, b.optim, b.sampler, &epoch_b,
+                                              NULL), LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(b.optim) == 0.004);
+    train(&b, 2, &epoch_b);
+    ck_assert_int_eq(lstmsent_optim_set_lr(b.optim, 0.001), LSTMSENT_OK);
+    train(&b, 3, &epoch_b);
+    assert_same_params(a.model, b.model);
+
+    /* The rate is in the file at full precision; a rate that is none is refused. */
+    size_t len, elen;
+    unsigned char *img = read_all(path_a, &len);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "adam.lr"), "0.0040000000000000001");
+    lstmsent__st_free(f);
+    const char *bad_lr[3] = {"0", "-0.01", "x"};
+    for (int i = 0; i < 3; i++) {
+        edit e = {.meta = {"adam.lr", bad_lr[i]}};
+        unsigned char *bad = rewrite(img, len, &e, &elen);
+        write_all(path_b, bad, elen);
+        free(bad);
+        ck_assert_int_eq(lstmsent_optim_set_lr(b.optim, 0.3), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_checkpoint_load(path_b, b.model, b.optim, NULL, NULL, NULL),
+                         LSTMSENT_ERR_METADATA);
+        ck_assert_msg(strstr(lstmsent_last_error(), "'adam.lr'") != NULL, "%s",
+                      lstmsent_last_error());
+        ck_assert(lstmsent_optim_get_lr(b.optim) == 0.3);
+    }
+    free(img);
+    run_free(&a);
+    run_free(&b);
+}
+END_TEST
+
 START_TEST(test_resume_mid_epoch_is_bit_identical)
 {
     resume_case(7, 9);   /* saved after batch 2 of epoch 2, continued across two epochs */
@@ -858,18 +1066,39 @@ START_TEST(test_checkpoint_mismatch_leaves_handles)
     ck_assert_int_eq(s, 43);
     free(before);
 
-    /* Same model options, other Adam options: refused, nothing changed. */
+    /* Same model options, another learning rate: the checkpoint's rate is restored (a
+     * schedule may have moved it), so the load succeeds. */
     run b;
     run_create(&b, 3, 5, 0.02);
-    before = params_copy(b.model, &n);
-    ck_assert_int_eq(lstmsent_sampler_draw(b.sampler, 3), LSTMSENT_OK);
     ck_assert_int_eq(lstmsent_checkpoint_load(path_a, b.model, b.optim, b.sampler, NULL, NULL),
+                     LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(b.optim) == 0.01);
+    /* Other betas: refused, nothing changed. */
+    lstmsent_optim *beta_opt;
+    lstmsent_adam_options ao;
+    lstmsent_adam_options_default(&ao);
+    ao.lr = 0.01;
+    ao.beta1 = 0.8;
+    lstmsent_model *beta_model = small_model(a.corpus, 3);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&beta_opt, beta_model, &ao), LSTMSENT_OK);
+    before = params_copy(beta_model, &n);
+    ck_assert_int_eq(lstmsent_optim_set_lr(beta_opt, 0.3), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, beta_model, beta_opt, NULL, NULL, NULL),
                      LSTMSENT_ERR_MISMATCH);
-    ck_assert_msg(strstr(lstmsent_last_error(), "adam.lr") != NULL, "%s", lstmsent_last_error());
-    ck_assert(memcmp(before, lstmsent__model_params(b.model, NULL), n * sizeof *before) == 0);
+    ck_assert_msg(strstr(lstmsent_last_error(), "adam.beta1") != NULL, "%s", lstmsent_last_error());
+    ck_assert(memcmp(before, lstmsent__model_params(beta_model, NULL), n * sizeof *before) == 0);
+    ck_assert(lstmsent_optim_get_lr(beta_opt) == 0.3);   /* a refusal leaves the rate */
+    ck_assert_int_eq(lstmsent_optim_step_count(beta_opt), 0);
+    lstmsent_optim_free(beta_opt);
+    lstmsent_model_free(beta_model);
+    /* A rate set since is replaced by the checkpoint's. */
+    ck_assert_int_eq(lstmsent_optim_set_lr(b.optim, 0.5), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, b.model, b.optim, NULL, NULL, NULL),
+                     LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(b.optim) == 0.01);
     size_t rows;
     lstmsent_sampler_rows(b.sampler, &rows);
-    ck_assert_uint_eq(rows, 3);
+    ck_assert_uint_gt(rows, 0);
 
     /* An optimizer of another model. */
     ck_assert_int_eq(lstmsent_checkpoint_load(path_a, a.model, b.optim, NULL, NULL, NULL),
@@ -1451,11 +1680,14 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_vocabulary_checks);
     tcase_add_test(tc, test_metadata_checks);
     tcase_add_test(tc, test_messages_escape_file_text);
+    tcase_add_test(tc, test_unknown_policy_round_trip);
+    tcase_add_test(tc, test_seq_len_missing_is_30);
     tcase_add_test(tc, test_load_arguments);
     tcase_add_test(tc, test_failed_save_keeps_previous_file);
     tcase_add_test(tc, test_resume_mid_epoch_is_bit_identical);
     tcase_add_test(tc, test_resume_at_epoch_boundary_is_bit_identical);
     tcase_add_test(tc, test_resume_before_any_epoch);
+    tcase_add_test(tc, test_resume_after_set_lr_is_bit_identical);
     tcase_add_test(tc, test_checkpoint_mismatch_leaves_handles);
     tcase_add_test(tc, test_checkpoint_bad_files);
     tcase_add_test(tc, test_seed_corpus_labels);

@@ -227,6 +227,65 @@ START_TEST(test_steps_match_pytorch)
 }
 END_TEST
 
+/* A schedule's rate: checked, read back, and used by the next step exactly as a rate given
+ * at creation. */
+START_TEST(test_set_lr)
+{
+    lstmsent_adam_options o;
+    lstmsent_adam_options_default(&o);
+    o.lr = 0.05;
+    lstmsent_model *a = tiny_model(4), *b = tiny_model(4);
+    lstmsent_optim *oa, *ob;
+    ck_assert_int_eq(lstmsent_optim_create_adam(&oa, a, &o), LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(oa) == 0.05);
+    o.lr = 0.003;
+    ck_assert_int_eq(lstmsent_optim_create_adam(&ob, b, &o), LSTMSENT_OK);
+    const double bad[5] = {0.0, -1e-3, NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(lstmsent_optim_set_lr(oa, bad[i]), LSTMSENT_ERR_INVALID);
+        ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "must be a finite number > 0"));
+        ck_assert(lstmsent_optim_get_lr(oa) == 0.05);
+    }
+    ck_assert_int_eq(lstmsent_optim_set_lr(NULL, 0.1), LSTMSENT_ERR_NULL);
+    ck_assert(lstmsent_optim_get_lr(NULL) == 0.0);
+    ck_assert_int_eq(lstmsent_optim_set_lr(oa, 0.003), LSTMSENT_OK);
+    ck_assert(lstmsent_optim_get_lr(oa) == 0.003);
+    /* The same gradient, two steps: a's rate was set, b's given at creation. */
+    const char *name;
+    size_t numel;
+    for (int step = 0; step < 2; step++) {
+        for (size_t i = 0; i < lstmsent_model_param_count(a); i++) {
+            lstmsent_model_param_info(a, i, &name, NULL, NULL, &numel);
+            float *g = malloc(numel * sizeof *g);
+            for (size_t j = 0; j < numel; j++)
+                g[j] = (float)((j * 7 + i * 3 + (size_t)step) % 11) * 0.01f - 0.05f;
+            ck_assert_int_eq(lstmsent_model_set_grad(a, name, g, numel), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_model_set_grad(b, name, g, numel), LSTMSENT_OK);
+            free(g);
+        }
+        ck_assert_int_eq(lstmsent_optim_step(oa, a), LSTMSENT_OK);
+        ck_assert_int_eq(lstmsent_optim_step(ob, b), LSTMSENT_OK);
+    }
+    float *pa = all_params(a), *pb = all_params(b);
+    ck_assert(memcmp(pa, pb, lstmsent_model_num_floats(a) * sizeof *pa) == 0);
+    /* And the rate does move the parameters: a third step at another rate differs. */
+    ck_assert_int_eq(lstmsent_optim_set_lr(oa, 0.03), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_optim_step(oa, a), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_optim_step(ob, b), LSTMSENT_OK);
+    free(pa);
+    free(pb);
+    pa = all_params(a);
+    pb = all_params(b);
+    ck_assert(memcmp(pa, pb, lstmsent_model_num_floats(a) * sizeof *pa) != 0);
+    free(pa);
+    free(pb);
+    lstmsent_optim_free(oa);
+    lstmsent_optim_free(ob);
+    lstmsent_model_free(a);
+    lstmsent_model_free(b);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("optim");
@@ -237,6 +296,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_other_model_is_refused_and_untouched);
     tcase_add_test(tc, test_update_matches_the_formula);
     tcase_add_test(tc, test_zero_grad);
+    tcase_add_test(tc, test_set_lr);
     tcase_add_loop_test(tc, test_steps_match_pytorch, 0,
                         (int)(sizeof step_cases / sizeof step_cases[0]));
     suite_add_tcase(s, tc);

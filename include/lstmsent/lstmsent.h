@@ -5,14 +5,25 @@
  * Objects, each an opaque handle:
  *   lstmsent_corpus   phrases from a TSV file or memory, tokenised as Python's
  *                     phrase.lower().split(), and the vocabulary built from them
- *   lstmsent_dataset  the padded (N, T) id matrix with lengths and labels
- *   lstmsent_sampler  the training loop's sampling: n rows with replacement,
- *                     shuffled, cut into batches (the last partial one dropped)
+ *   lstmsent_dataset  the padded (N, T) id matrix with lengths, labels and the
+ *                     SentenceIds and PhraseIds of its rows
+ *   lstmsent_sampler  the epochs of a training loop, cut into batches: the tutorial's
+ *                     draw of n rows with replacement, or every row once (full epochs)
  *   lstmsent_model    SentimentRNN: embedding, LSTM, dropout, linear, sigmoid
  *   lstmsent_hidden   an LSTM state (h, c), each (num_layers, B, H)
  *   lstmsent_optim    Adam over a model's parameters
+ *   lstmsent_classifier  a model with its vocabulary: raw text in, classes out
  * and files: lstmsent_model_save / _load (safetensors, PyTorch state_dict names, the
- * options and vocabulary in the metadata) and training checkpoints that resume bit for bit.
+ * options and vocabulary in the metadata) and training checkpoints that resume bit for bit;
+ * lstmsent_model_evaluate scores a model on a labelled dataset.
+ *
+ * A sampler gives two kinds of epoch:
+ *   - the tutorial's: lstmsent_sampler_draw(s, 1000) draws 1000 rows with replacement and
+ *     shuffles them, and next_batch(drop_last = 1) stops at the first partial batch
+ *     (31 batches of 32);
+ *   - full epochs: lstmsent_sampler_permute(s) gives every row once in a new random order,
+ *     and next_batch(drop_last = 0) returns the last, partial batch as well, so that every
+ *     row is trained on once per epoch.
  *
  * A training epoch, as in the tutorial (error checks left out):
  *
@@ -39,6 +50,36 @@
  *       lstmsent_model_clip_grad_norm(net, 5.0f, 0, &norm);
  *       lstmsent_optim_step(adam, net);
  *   }
+ *
+ * Full epochs instead, each scored on a dev set, then text classified (a zero state per
+ * batch; lengths for a model with LSTMSENT_POOL_LAST_TOKEN):
+ *
+ *   lstmsent_corpus *dev;  lstmsent_dataset *dev_data;  lstmsent_corpus_options co;
+ *   lstmsent_corpus_options_default(&co);  co.vocabulary = corpus;   // train's words
+ *   lstmsent_corpus_load_tsv(&dev, "dev.tsv", &co);
+ *   lstmsent_dataset_create(&dev_data, dev, NULL);                   // T = mo.seq_len = 30
+ *   int32_t lengths[32];  lstmsent_eval_result r;
+ *   for (int epoch = 0; epoch < 4; epoch++) {
+ *       lstmsent_sampler_permute(s);                                 // every row once
+ *       while (lstmsent_sampler_next_batch(s, 32, 0, ids, 32 * 30, labels, 32, lengths, 32,
+ *                                          &got) == LSTMSENT_OK && got > 0) {  // last: < 32
+ *           lstmsent_optim_zero_grad(adam, net);
+ *           lstmsent_model_forward(net, ids, (int32_t)got, 30, lengths, NULL, out, 32 * 5,
+ *                                  NULL);
+ *           lstmsent_model_loss(net, labels, got, &loss, &acc);
+ *           lstmsent_model_backward(net);
+ *           lstmsent_model_clip_grad_norm(net, 5.0f, 0, &norm);
+ *           lstmsent_optim_step(adam, net);
+ *       }
+ *       lstmsent_model_evaluate(net, dev_data, 0, &r);               // evaluation mode
+ *       printf("dev %.3f, sentences %.3f\n", r.accuracy, r.sentence_accuracy);
+ *   }
+ *   lstmsent_model_save(net, corpus, "model.safetensors");           // with the vocabulary
+ *
+ *   lstmsent_classifier *clf;  int32_t label;  float probs[5];
+ *   const char *text = "A gorgeous, witty, seductive movie.";
+ *   lstmsent_classifier_load(&clf, "model.safetensors", NULL);  // or _create(&clf, net, corpus)
+ *   lstmsent_classifier_predict(clf, &text, 1, &label, probs, 5);
  *
  * Errors: every call that can fail returns an lstmsent_status, 0 for success and a
  * negative code for failure. lstmsent_strerror() gives the code's text and
@@ -156,7 +197,18 @@ typedef struct lstmsent_corpus_options {
      * Otherwise: encode these phrases with a copy of that corpus's vocabulary (dev and
      * test data encoded with the training vocabulary). */
     const lstmsent_corpus *vocabulary;
-    lstmsent_unknown unknown;    /* default LSTMSENT_UNKNOWN_PAD */
+    /* Default LSTMSENT_UNKNOWN_PAD. The corpus keeps it (lstmsent_corpus_unknown_policy):
+     * a model file saved with this corpus as its vocabulary records it, and a classifier
+     * encodes text by it. */
+    lstmsent_unknown unknown;
+    /* Building the vocabulary from these phrases (vocabulary NULL), leave out the words
+     * seen fewer than min_count times; default 1 (keep every word: the tutorial's ids).
+     * The kept words keep the tutorial's order (count descending, ties by first
+     * appearance) and their full counts; every occurrence of a word left out, in these
+     * phrases too, is encoded by the unknown-word policy (it keeps its place). Must be
+     * >= 1; > 1 with LSTMSENT_UNKNOWN_ERROR is refused (LSTMSENT_ERR_INVALID); ignored
+     * with a given vocabulary. */
+    int64_t min_count;
 } lstmsent_corpus_options;
 
 LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts);
@@ -191,6 +243,11 @@ LSTMSENT_API int32_t lstmsent_corpus_unknown_id(const lstmsent_corpus *corpus);
 LSTMSENT_API size_t lstmsent_corpus_phrase_count(const lstmsent_corpus *corpus);
 /* 1 if the phrases carry labels (a Sentiment column), else 0. */
 LSTMSENT_API int lstmsent_corpus_has_labels(const lstmsent_corpus *corpus);
+/* The unknown-word policy the corpus was built with (its options' `unknown`); for a
+ * vocabulary read by lstmsent_corpus_load_vocab LSTMSENT_UNKNOWN_PAD (a vocabulary file
+ * holds words only), for one from lstmsent_model_load the policy the file records.
+ * LSTMSENT_UNKNOWN_PAD for NULL. */
+LSTMSENT_API lstmsent_unknown lstmsent_corpus_unknown_policy(const lstmsent_corpus *corpus);
 
 /* The id of a word as it stands in the vocabulary (already lower-cased). */
 LSTMSENT_API lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus,
@@ -268,6 +325,12 @@ LSTMSENT_API const int32_t *lstmsent_dataset_ids(const lstmsent_dataset *dataset
 LSTMSENT_API const int32_t *lstmsent_dataset_lengths(const lstmsent_dataset *dataset);
 /* (N) labels, or NULL for an unlabelled dataset. */
 LSTMSENT_API const int32_t *lstmsent_dataset_labels(const lstmsent_dataset *dataset);
+/* (N) each row's SentenceId and PhraseId, copied from the corpus (sentence ids are 0 when
+ * it had no SentenceId column, phrase ids the row numbers 1..N when it had no PhraseId):
+ * what lstmsent_model_evaluate reads to score whole sentences. NULL for an empty dataset
+ * or a NULL one. */
+LSTMSENT_API const int64_t *lstmsent_dataset_sentence_ids(const lstmsent_dataset *dataset);
+LSTMSENT_API const int64_t *lstmsent_dataset_phrase_ids(const lstmsent_dataset *dataset);
 
 /* ------------------------------------------------------------------------------------
  * Sampler: the training loop's rows and batches, from a seeded RNG of its own
@@ -281,12 +344,23 @@ LSTMSENT_API lstmsent_status lstmsent_sampler_create(lstmsent_sampler **out,
                                                      uint64_t seed);
 LSTMSENT_API void lstmsent_sampler_free(lstmsent_sampler *sampler);
 
+/* An epoch is a list of row numbers that next_batch walks through in batches. There are
+ * two ways to make one for training:
+ *   - the tutorial's: lstmsent_sampler_draw(n) (rows with replacement, so some rows come
+ *     twice and others not at all) walked with drop_last = 1 (its `break` at the first
+ *     batch that is not full);
+ *   - full epochs: lstmsent_sampler_permute (every row exactly once, in a new order each
+ *     epoch) walked with drop_last = 0, so that the last, partial batch (N mod batch rows)
+ *     is trained on too and every row counts once per epoch.
+ * lstmsent_sampler_sequential (every row in order) serves evaluation; lstmsent_model_evaluate
+ * reads a dataset in order itself. */
+
 /* Start an epoch of n row numbers drawn uniformly from all rows with replacement, then
  * shuffled (the tutorial's np.random.choice + DataLoader(shuffle=True), except that the
  * last row can be drawn too). The rows depend only on the seed and the calls made on
  * this sampler. An empty dataset allows only n = 0. */
 LSTMSENT_API lstmsent_status lstmsent_sampler_draw(lstmsent_sampler *sampler, size_t n);
-/* Start an epoch of every row once, shuffled. */
+/* Start an epoch of every row once, shuffled (a full epoch; walk it with drop_last = 0). */
 LSTMSENT_API lstmsent_status lstmsent_sampler_permute(lstmsent_sampler *sampler);
 /* Start an epoch of every row once, in order (evaluation). */
 LSTMSENT_API lstmsent_status lstmsent_sampler_sequential(lstmsent_sampler *sampler);
@@ -340,6 +414,12 @@ typedef struct lstmsent_model_options {
     int64_t padding_idx;      /* -1 (default, the tutorial): none; else that row starts and
                                  stays zero and gets no gradient (PyTorch's padding_idx) */
     uint64_t seed;            /* initialisation and dropout masks; default 0 */
+    int32_t seq_len;          /* T, 1..4096, default 30 (the tutorial's Pad_sequences(.., 30)):
+                                 the length text is padded or truncated to when the model
+                                 classifies text (lstmsent_classifier_predict) and is
+                                 evaluated (lstmsent_model_evaluate wants a dataset of this
+                                 T), so a training program should give its dataset this T.
+                                 lstmsent_model_forward takes its own seq_len. */
 } lstmsent_model_options;
 
 /* The tutorial's SentimentRNN(vocab_size + 1, 5, 400, 256, 2). */
@@ -457,6 +537,13 @@ LSTMSENT_API lstmsent_status lstmsent_optim_step(lstmsent_optim *optim, lstmsent
 /* optimizer.zero_grad(): zero the gradients of the optimizer's model. */
 LSTMSENT_API lstmsent_status lstmsent_optim_zero_grad(lstmsent_optim *optim, lstmsent_model *model);
 LSTMSENT_API int64_t lstmsent_optim_step_count(const lstmsent_optim *optim);
+/* The learning rate of the next steps, for schedules (decay, warm-up): lr finite and > 0,
+ * else LSTMSENT_ERR_INVALID and the rate unchanged. The other Adam options are fixed at
+ * creation. A checkpoint stores the rate in force and lstmsent_checkpoint_load restores
+ * it. */
+LSTMSENT_API lstmsent_status lstmsent_optim_set_lr(lstmsent_optim *optim, double lr);
+/* The learning rate in force (0 for NULL). */
+LSTMSENT_API double lstmsent_optim_get_lr(const lstmsent_optim *optim);
 
 /* ------------------------------------------------------------------------------------
  * Model files: safetensors models and training checkpoints (docs/model-files.md)
@@ -510,11 +597,12 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_save(const char *path,
                                                       int64_t epoch, int64_t step);
 
 /* Restore a checkpoint INTO existing handles: model made with the same options (the seed
- * aside), optim made for that model with the same Adam options, sampler (may be NULL: its
- * state in the file is then ignored) over a dataset of the same number of rows;
- * otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
- * checked whole, its checksums included, before any handle changes, so a failed load
- * leaves them as they were.
+ * aside), optim made for that model with the same Adam betas, eps and weight decay (its
+ * learning rate is replaced by the checkpoint's, which a schedule may have changed with
+ * lstmsent_optim_set_lr), sampler (may be NULL: its state in the file is then ignored)
+ * over a dataset of the same number of rows; otherwise LSTMSENT_ERR_MISMATCH. epoch and
+ * step may be NULL. All or nothing: the file is checked whole, its checksums included,
+ * before any handle changes, so a failed load leaves them as they were.
  * Training continued from here gives the same numbers, bit for bit, as the run that
  * saved it (same thread count; the LSTM state a loop carries between batches is the
  * caller's to save). */
@@ -522,6 +610,134 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_load(const char *path, lstmsent
                                                       lstmsent_optim *optim,
                                                       lstmsent_sampler *sampler,
                                                       int64_t *epoch, int64_t *step);
+
+/* ------------------------------------------------------------------------------------
+ * Evaluation: a model's loss and metrics over a labelled dataset
+ * ---------------------------------------------------------------------------------- */
+
+/* The most classes (output_size) lstmsent_model_evaluate reports on. */
+#define LSTMSENT_MAX_CLASSES 16
+
+/* Arrays are indexed by class 0..num_classes-1; entries past num_classes are 0. The
+ * prediction of a row is the argmax of its outputs (the first of equal maxima, as
+ * torch.argmax and lstmsent_model_loss's accuracy). */
+typedef struct lstmsent_eval_result {
+    int64_t phrases;            /* rows evaluated: every row of the dataset */
+    int64_t sentences;          /* sentences scored: distinct nonzero SentenceIds */
+    int32_t num_classes;        /* the model's output_size */
+    double loss;                /* the model's loss (lstmsent_model_loss) averaged over all rows */
+    double accuracy;            /* phrase level: the share of rows with argmax == label */
+    double sentence_accuracy;   /* the same over the FIRST row, in dataset order, of each
+                                   nonzero SentenceId: in Kaggle's layout the whole sentence
+                                   (SST-5's root-level measure); NaN when sentences == 0 */
+    double macro_f1;            /* the mean of f1[k] over the classes k that occur as a label
+                                   or as a prediction (scikit-learn's f1_score(average=
+                                   'macro', zero_division=0)) */
+    double precision[LSTMSENT_MAX_CLASSES];  /* rows predicted k that are k; 0 when none is
+                                                predicted k */
+    double recall[LSTMSENT_MAX_CLASSES];     /* rows labelled k predicted k; 0 when none is
+                                                labelled k */
+    double f1[LSTMSENT_MAX_CLASSES];         /* 2PR / (P + R); 0 when P + R = 0 */
+    int64_t support[LSTMSENT_MAX_CLASSES];   /* rows labelled k */
+    int64_t confusion[LSTMSENT_MAX_CLASSES][LSTMSENT_MAX_CLASSES];  /* [label][prediction],
+                                                                       rows */
+    int64_t sentence_confusion[LSTMSENT_MAX_CLASSES][LSTMSENT_MAX_CLASSES];  /* the same over
+                                                   the rows that score the sentences */
+} lstmsent_eval_result;
+
+/* Evaluate model on every row of data: evaluation-mode forwards (dropout off) from a zero
+ * state in batches of `batch` rows (0: 256) of the dataset's ids and lengths, in dataset
+ * order, and lstmsent_model_loss of each batch, weighted by its rows. The dataset's T must
+ * be the model's seq_len option. The model's training/evaluation mode is restored before
+ * the call returns, whatever the outcome, and its parameters never change; its last
+ * forward is replaced (a backward after this call fails with LSTMSENT_ERR_STATE).
+ * Uses the library's threads (lstmsent_set_threads) through the forward.
+ * Fails, before any forward, with: LSTMSENT_ERR_INVALID when output_size exceeds
+ * LSTMSENT_MAX_CLASSES or batch * T exceeds INT32_MAX; LSTMSENT_ERR_SHAPE when the
+ * dataset's T is not the model's seq_len; LSTMSENT_ERR_EMPTY for a dataset of no rows;
+ * LSTMSENT_ERR_LABEL for an unlabelled dataset or a label >= output_size;
+ * LSTMSENT_ERR_TOKEN for an id outside the model's embedding (a dataset encoded with
+ * another vocabulary). On failure *out is left untouched. */
+LSTMSENT_API lstmsent_status lstmsent_model_evaluate(lstmsent_model *model,
+                                                     const lstmsent_dataset *data,
+                                                     size_t batch, lstmsent_eval_result *out);
+
+/* ------------------------------------------------------------------------------------
+ * Classifier: a model with its vocabulary, labelling raw text
+ * ---------------------------------------------------------------------------------- */
+
+/* Pairs a model with the vocabulary its ids come from, so that text goes in and classes
+ * come out; the model itself knows no words. Text is encoded as the training corpus was:
+ * text.lower().split(), each word's id in the vocabulary, an unseen word by the
+ * vocabulary's own policy (lstmsent_corpus_unknown_policy), then padded on the right with
+ * 0 or cut to the first seq_len tokens (the model's option; cutting is no error), as
+ * lstmsent_dataset_create's defaults do. What the model then sees:
+ *   - an empty text (or one of white space only) has no token: a row of padding only with
+ *     length 0, exactly an empty phrase's row in a dataset. Under LSTMSENT_POOL_LAST_STEP
+ *     the model reads it after seq_len padding steps, under LSTMSENT_POOL_LAST_TOKEN after
+ *     one (step 0, the pooling rule for a zero-length row).
+ *   - a text of unseen words only keeps one step per word: under LSTMSENT_UNKNOWN_PAD each
+ *     is the padding id 0 (so "foo bar" is [0, 0, 0, ...] of length 2, not an empty row),
+ *     under LSTMSENT_UNKNOWN_ID the unknown id, and LSTMSENT_UNKNOWN_ERROR refuses the
+ *     call (LSTMSENT_ERR_UNKNOWN_WORD).
+ * Threads: one thread at a time per classifier, and not while another thread uses its
+ * model (the model's workspace is shared); the forward itself uses the library's threads
+ * (lstmsent_set_threads). */
+typedef struct lstmsent_classifier lstmsent_classifier;
+
+/* A classifier over model and vocab, which it borrows: both must outlive it. The vocabulary
+ * must fit the model's embedding: vocab_size + 1 or + 2 rows, and + 2 when its policy is
+ * LSTMSENT_UNKNOWN_ID (the unknown id must be a row), else LSTMSENT_ERR_MISMATCH. On
+ * failure *out is NULL. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_create(lstmsent_classifier **out,
+                                                        lstmsent_model *model,
+                                                        const lstmsent_corpus *vocab);
+/* A classifier from a model file saved with its vocabulary (lstmsent_model_save(model,
+ * vocab, path)), owning both. Every check and status of lstmsent_model_load applies (a
+ * vocabulary that does not give its digest: LSTMSENT_ERR_DIGEST, ...); a file without a
+ * vocabulary fails with LSTMSENT_ERR_METADATA. opts may be NULL. On failure *out is NULL. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_load(lstmsent_classifier **out,
+                                                      const char *path,
+                                                      const lstmsent_load_options *opts);
+LSTMSENT_API void lstmsent_classifier_free(lstmsent_classifier *classifier);
+
+/* The model and vocabulary (borrowed or owned: valid while the classifier lives), the
+ * number of classes O (the model's output_size) and the T texts are padded to (its
+ * seq_len). NULL or 0 for a NULL classifier. */
+LSTMSENT_API lstmsent_model *lstmsent_classifier_model(const lstmsent_classifier *classifier);
+LSTMSENT_API const lstmsent_corpus *lstmsent_classifier_vocab(
+    const lstmsent_classifier *classifier);
+LSTMSENT_API int32_t lstmsent_classifier_num_classes(const lstmsent_classifier *classifier);
+LSTMSENT_API int32_t lstmsent_classifier_seq_len(const lstmsent_classifier *classifier);
+
+/* Classify n NUL-terminated UTF-8 texts: each encoded as above, then evaluation-mode
+ * forwards from a zero state in batches of up to 256 texts. labels (n values, may be NULL)
+ * get each text's class, the argmax of the model's outputs (the first of equal maxima);
+ * probs (n * O floats, row-major, may be NULL; probs_cap is checked) get the softmax of
+ * the outputs: for LSTMSENT_HEAD_LOGITS the softmax of the logits, for
+ * LSTMSENT_HEAD_SIGMOID the softmax of the sigmoid outputs, which is exactly the
+ * distribution the tutorial's criterion scores. The outputs are those of
+ * lstmsent_model_forward on the encoded rows, to float rounding (under
+ * LSTMSENT_POOL_LAST_TOKEN the steps after a batch's longest text, which cannot reach the
+ * result, are not run). The model's mode is restored before the call returns; its last
+ * forward is replaced. n = 0 does nothing. Every text is checked before the first forward
+ * and nothing is written to labels or probs when one fails: a NULL text
+ * (LSTMSENT_ERR_NULL), invalid UTF-8 (LSTMSENT_ERR_UTF8) and an unseen word under
+ * LSTMSENT_UNKNOWN_ERROR (LSTMSENT_ERR_UNKNOWN_WORD), each message naming texts[i];
+ * probs_cap < n * O is LSTMSENT_ERR_BUFFER. Only running out of memory
+ * (LSTMSENT_ERR_NOMEM) can leave the arrays partly written. The classifier's scratch
+ * grows to the largest batch seen and is kept, so repeated calls allocate nothing. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_predict(lstmsent_classifier *classifier,
+                                                         const char *const *texts, size_t n,
+                                                         int32_t *labels, float *probs,
+                                                         size_t probs_cap);
+
+/* How text is seen: *tokens (may be NULL) gets its number of tokens (all of them: compare
+ * with lstmsent_classifier_seq_len to see a cut) and *unknown (may be NULL) how many are
+ * not in the vocabulary, whatever the policy. LSTMSENT_ERR_UTF8 for invalid UTF-8. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_count_tokens(lstmsent_classifier *classifier,
+                                                              const char *text, size_t *tokens,
+                                                              size_t *unknown);
 
 #ifdef __cplusplus
 }

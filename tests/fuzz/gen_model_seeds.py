@@ -94,7 +94,7 @@ def main():
         write(name + ".safetensors", base, m)
     for name, key, value in [("bad-checkpoint-rng", "model.rng", "0"),
                              ("bad-checkpoint-order", "sampler.order", "0,3"),
-                             ("bad-checkpoint-adam", "adam.lr", "0.01")]:
+                             ("bad-checkpoint-adam", "adam.beta1", "0.8")]:
         m = dict(ck_m)
         m[key] = value
         write(name + ".safetensors", ck_t, m)
