@@ -747,14 +747,15 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     }
     /* Files written before the key existed encoded unseen words as padding. */
     lstmsent_unknown unknown = LSTMSENT_UNKNOWN_PAD;
+    char q[LSTMSENT__QUOTE_CAP];
     if (policy != NULL) {
         if (strcmp(policy, "id") == 0)
             unknown = LSTMSENT_UNKNOWN_ID;
         else if (strcmp(policy, "error") == 0)
             unknown = LSTMSENT_UNKNOWN_ERROR;
         else if (strcmp(policy, "pad") != 0)
-            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'unknown' = '%.40s' is "
-                                  "none of 'pad', 'id', 'error'", src, policy);
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'unknown' = '%s' is "
+                                  "none of 'pad', 'id', 'error'", src, quote(q, policy));
     }
     int64_t count;
     lstmsent_status st = meta_i64(f, src, "vocab_size", 1, INT32_MAX - 1, 1, &count);
@@ -763,7 +764,7 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     if (digest == NULL)
         return no_key(src, "vocab_digest");
     size_t len = strlen(text);
-    char want[17], q[LSTMSENT__QUOTE_CAP];
+    char want[17];
     lstmsent__vocab_digest(text, len, want);
     if (strcmp(digest, want) != 0)
         return lstmsent__fail(LSTMSENT_ERR_DIGEST, "%s: the vocabulary's FNV-1a digest is %s, "

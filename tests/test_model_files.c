@@ -787,6 +787,8 @@ START_TEST(test_messages_escape_file_text)
     expect_edit_fails(&e3, NULL, LSTMSENT_ERR_METADATA, "'seed' = '7\\n' is not an integer");
     edit e4 = {.add = "fc.\textra"};
     expect_edit_fails(&e4, NULL, LSTMSENT_ERR_UNKNOWN_TENSOR, "unknown tensor 'fc.\\textra'");
+    edit e5 = {.meta = {"unknown", "p\x7f" "ad"}};
+    expect_edit_fails(&e5, NULL, LSTMSENT_ERR_METADATA, "'unknown' = 'p\\x7fad' is none of");
 }
 END_TEST
 
