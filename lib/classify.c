@@ -375,10 +375,10 @@ static lstmsent_status encode_failure(const lstmsent_classifier *c, int r, size_
         return lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: texts[%zu]: invalid UTF-8 at byte %zu of "
                               "the text", fn, i, bad + 1);
     if (r == LSTMSENT_ERR_UNKNOWN_WORD) {
-        size_t n = c->tok.tok.len;
-        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: texts[%zu]: word '%.*s%s' is not "
+        char q[LSTMSENT__QUOTE_CAP];
+        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: texts[%zu]: word '%s' is not "
                               "in the vocabulary (its policy is LSTMSENT_UNKNOWN_ERROR)", fn, i,
-                              (int)(n < 60 ? n : 60), c->tok.tok.data, n > 60 ? "..." : "");
+                              lstmsent__quote(q, c->tok.tok.data, c->tok.tok.len, 60));
     }
     return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", fn);
 }

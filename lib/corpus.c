@@ -399,10 +399,11 @@ lstmsent_status lstmsent__builder_add(lstmsent__builder *b, const char *phrase, 
         }
         if (id == 0) {
             if (b->unknown == LSTMSENT_UNKNOWN_ERROR) {
+                char q[LSTMSENT__QUOTE_CAP];
                 where_text(b, where, at, sizeof at);
                 return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD,
-                                      "%s: word '%.*s%s' is not in the vocabulary", at,
-                                      (int)(wn < QUOTE ? wn : QUOTE), w, wn > QUOTE ? "..." : "");
+                                      "%s: word '%s' is not in the vocabulary", at,
+                                      lstmsent__quote(q, w, wn, QUOTE));
             }
             id = b->unknown == LSTMSENT_UNKNOWN_ID ? (int32_t)v->size + 1 : 0;
         } else {
@@ -541,9 +542,6 @@ void lstmsent__corpus_set_unknown(lstmsent_corpus *corpus, lstmsent_unknown unkn
     corpus->unknown = unknown;
 }
 
-/* A word quoted for a message: at most QUOTE bytes, with "..." when cut. */
-#define QUOTED(w, n) (int)((n) < QUOTE ? (n) : QUOTE), (w), (n) > QUOTE ? "..." : ""
-
 lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus, const char *word,
                                         int32_t *id)
 {
@@ -553,9 +551,10 @@ lstmsent_status lstmsent_corpus_word_id(const lstmsent_corpus *corpus, const cha
     LSTMSENT__CHECK_NULL(id);
     size_t n = strlen(word);
     int32_t found = vocab_find(&corpus->v, word, n, lstmsent__fnv1a(word, n));
+    char q[LSTMSENT__QUOTE_CAP];
     if (found == 0)
-        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "word '%.*s%s' is not in the vocabulary",
-                              QUOTED(word, n));
+        return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "word '%s' is not in the vocabulary",
+                              lstmsent__quote(q, word, n, QUOTE));
     *id = found;
     return LSTMSENT_OK;
 }
@@ -670,9 +669,10 @@ lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char
     size_t count = 0, bad = 0;
     int r = lstmsent__corpus_encode_prefix(corpus, &t, text, strlen(text), unknown, ids, cap,
                                            &count, NULL, &bad);
+    char q[LSTMSENT__QUOTE_CAP];
     if (r == LSTMSENT_ERR_UNKNOWN_WORD)
-        st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: word '%.*s%s' is not in the "
-                            "vocabulary", __func__, QUOTED(t.tok.data, t.tok.len));
+        st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_WORD, "%s: word '%s' is not in the "
+                            "vocabulary", __func__, lstmsent__quote(q, t.tok.data, t.tok.len, QUOTE));
     else if (r == LSTMSENT_ERR_UTF8)
         st = lstmsent__fail(LSTMSENT_ERR_UTF8, "%s: invalid UTF-8 at byte %zu of the text",
                             __func__, bad + 1);
@@ -726,9 +726,7 @@ lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *s
                                            const char *s, size_t len)
 {
     /* Blank lines at the end are no words; any other blank line is an empty word. */
-    size_t end = len;
-    while (end > 0 && (s[end - 1] == '\n' || s[end - 1] == '\r'))
-        end--;
+    size_t end = lstmsent__text_end(s, 0, len);
     if (end == 0)
         return lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no words", source);
     lstmsent_corpus *c = corpus_alloc(0, 0, 0);
@@ -746,6 +744,7 @@ lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *s
             stop--;
         const char *w = s + pos;
         size_t n = stop - pos;
+        char q[LSTMSENT__QUOTE_CAP];
         pos = next;
         if (n == 0) {
             st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: empty word", source, line);
@@ -753,15 +752,15 @@ lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *s
         }
         /* A word holding white space could never come out of the tokeniser. */
         if (lstmsent__has_space(w, n)) {
-            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: word '%.*s%s' holds white space",
-                                source, line, QUOTED(w, n));
+            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: word '%s' holds white space",
+                                source, line, lstmsent__quote(q, w, n, QUOTE));
             break;
         }
         uint64_t h = lstmsent__fnv1a(w, n);
         int32_t dup = vocab_find(&c->v, w, n, h);
         if (dup != 0) {
-            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: duplicate word '%.*s%s' (line %ld)",
-                                source, line, QUOTED(w, n), (long)dup);
+            st = lstmsent__fail(LSTMSENT_ERR_VOCAB, "%s:%zu: duplicate word '%s' (line %ld)",
+                                source, line, lstmsent__quote(q, w, n, QUOTE), (long)dup);
             break;
         }
         if (vocab_add(&c->v, w, n, h) == 0)
@@ -785,7 +784,7 @@ lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *pa
     LSTMSENT__CHECK_NULL(path);
     char *data;
     size_t len;
-    lstmsent_status st = lstmsent__read_file(path, &data, &len);
+    lstmsent_status st = lstmsent__read_file(&data, &len, path, LSTMSENT__PATH_QUOTED);
     if (st != LSTMSENT_OK)
         return st;
     const char *s = lstmsent__skip_bom(data, &len);

@@ -34,6 +34,15 @@ void lstmsent__clear_error(void);
                                   __func__, #p);                                 \
     } while (0)
 
+/* Input quoted in a message, as the text between the quotes of "word '%s' is ...": at most
+ * max bytes of s[0, n) (max <= 60; cut before a character that would start past them, with
+ * "..." after), each byte that could garble a message or a terminal written as an escape:
+ * \t \n \r, \\ for a backslash (so that an escape is never ambiguous), \xNN for every
+ * other byte below 0x20, for 0x7f and for a byte that is not part of valid UTF-8. buf holds
+ * LSTMSENT__QUOTE_CAP bytes; returns buf. */
+#define LSTMSENT__QUOTE_CAP 256
+const char *lstmsent__quote(char *buf, const char *s, size_t n, size_t max);
+
 /* ---- allocation --------------------------------------------------------------------- */
 
 /* malloc(n * size) with an overflow check; NULL on overflow or failure. */
@@ -45,6 +54,21 @@ float *lstmsent__alloc_floats(size_t n);
 void lstmsent__free_aligned(void *p);
 /* a * b into *out, 0 on overflow, 1 otherwise. */
 int lstmsent__mul_size(size_t a, size_t b, size_t *out);
+
+/* ---- reading files (file.c) -----------------------------------------------------------
+ * Every reader of the library opens files here. The file at path is read whole into a
+ * new buffer (*data, *len bytes, a NUL after them; free it with free). Only a regular file
+ * is read: anything else (a directory, a FIFO or pipe, a character device such as
+ * /dev/null or a terminal, a socket) fails at once with LSTMSENT_ERR_IO, "not a regular
+ * file (a FIFO or pipe)", without waiting for a writer. Messages name the path in the
+ * caller's layout: QUOTED "cannot open 'p': No such file or directory", PREFIX
+ * "p: cannot open: No such file or directory". */
+typedef enum lstmsent__path_style {
+    LSTMSENT__PATH_QUOTED,
+    LSTMSENT__PATH_PREFIX
+} lstmsent__path_style;
+lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
+                                    lstmsent__path_style style);
 
 /* ---- UTF-8 (json.c) --------------------------------------------------------------------
  * Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above

@@ -5,7 +5,8 @@
  * atomic writer of safetensors.c; loading on its reader, which has already checked the
  * file's structure, and then checks what a model needs, in this order: the format and its
  * version, the options, every expected tensor (present, F32, its shape), no unknown
- * tensor, the vocabulary, and only then allocates. A failed load leaves nothing behind;
+ * tensor, the vocabulary, the checksums (when the file has them), and only then
+ * allocates. A failed load leaves nothing behind;
  * a checkpoint is checked whole and copied into temporary buffers before any handle
  * changes. The rules and their messages are in docs/model-files.md.
  */
@@ -22,6 +23,12 @@
 /* Sizes the loader accepts, as model.c's option check: every GEMM dimension fits an int. */
 #define MAX_DIM ((int64_t)1 << 24)
 #define MAX_LAYERS 1000
+
+/* A value or name from the file, for a message (control bytes escaped, at most 40 bytes). */
+static const char *quote(char *buf, const char *s)
+{
+    return lstmsent__quote(buf, s, strlen(s), 40);
+}
 
 /* ---- metadata to write ------------------------------------------------------------------ */
 
@@ -242,6 +249,11 @@ static lstmsent_status model_tensors(const lstmsent_model *model, const float *m
 static lstmsent_status save(const char *path, const lstmsent_model *model,
                             const float *m, const float *v, meta_list *ml)
 {
+    /* Listing the keys asks the writer for the checksums of what it writes. */
+    meta_addf(ml, LSTMSENT__ST_SUM_HEADER, "%s", "");
+    meta_addf(ml, LSTMSENT__ST_SUM_DATA, "%s", "");
+    if (ml->st != LSTMSENT_OK)
+        return lstmsent__fail(ml->st, "%s: out of memory building the metadata", path);
     lstmsent__st_out_tensor *t = NULL;
     size_t n = 0;
     char *names = NULL;
@@ -388,10 +400,11 @@ static lstmsent_status meta_i64(const lstmsent__st_file *f, const char *src, con
     if (s == NULL)
         return required ? no_key(src, key) : LSTMSENT_OK;
     int64_t v;
+    char q[LSTMSENT__QUOTE_CAP];
     if (!parse_i64(s, &v) || v < min || v > max)
         return lstmsent__fail(LSTMSENT_ERR_METADATA,
-                              "%s: metadata '%s' = '%.40s' is not an integer %" PRId64
-                              "..%" PRId64, src, key, s, min, max);
+                              "%s: metadata '%s' = '%s' is not an integer %" PRId64
+                              "..%" PRId64, src, key, quote(q, s), min, max);
     *out = v;
     return LSTMSENT_OK;
 }
@@ -420,9 +433,10 @@ static lstmsent_status meta_double(const lstmsent__st_file *f, const char *src, 
     lstmsent__json_doc_free(&doc);
     if (st == LSTMSENT_ERR_NOMEM)
         return lstmsent__fail(st, "%s: out of memory reading metadata '%s'", src, key);
+    char q[LSTMSENT__QUOTE_CAP];
     if (!ok)
-        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%.40s' is not a "
-                              "finite number", src, key, s);
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%s' is not a "
+                              "finite number", src, key, quote(q, s));
     *out = v;
     return LSTMSENT_OK;
 }
@@ -465,6 +479,7 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
                                          int required, lstmsent_model_options *o)
 {
     lstmsent_status st;
+    char q[LSTMSENT__QUOTE_CAP];
     if ((st = meta_i64(f, src, "num_embeddings", 1, INT32_MAX, required, &o->num_embeddings)) ||
         (st = meta_i32(f, src, "embed_dim", 1, MAX_DIM, required, &o->embed_dim)) ||
         (st = meta_i32(f, src, "hidden_dim", 1, MAX_DIM, required, &o->hidden_dim)) ||
@@ -493,8 +508,8 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
         else if (strcmp(s, "logits") == 0)
             o->head = LSTMSENT_HEAD_LOGITS;
         else
-            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'head' = '%.40s' is "
-                                  "neither 'sigmoid' nor 'logits'", src, s);
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'head' = '%s' is "
+                                  "neither 'sigmoid' nor 'logits'", src, quote(q, s));
     }
     s = lstmsent__st_meta_get(f, "pooling");
     if (s == NULL && required)
@@ -505,15 +520,15 @@ static lstmsent_status options_from_meta(const lstmsent__st_file *f, const char 
         else if (strcmp(s, "last_token") == 0)
             o->pooling = LSTMSENT_POOL_LAST_TOKEN;
         else
-            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'pooling' = '%.40s' is "
-                                  "neither 'last_step' nor 'last_token'", src, s);
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'pooling' = '%s' is "
+                                  "neither 'last_step' nor 'last_token'", src, quote(q, s));
     }
     s = lstmsent__st_meta_get(f, "seed");
     if (s == NULL && required)
         return no_key(src, "seed");
     if (s != NULL && !parse_u64(s, &o->seed))
-        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'seed' = '%.40s' is not an "
-                              "integer 0..%" PRIu64, src, s, UINT64_MAX);
+        return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'seed' = '%s' is not an "
+                              "integer 0..%" PRIu64, src, quote(q, s), UINT64_MAX);
     /* Never required: files written before the option existed were made for T = 30, the
      * default *o already holds. */
     return meta_i32(f, src, "seq_len", 1, LSTMSENT__MAX_SEQ_LEN, 0, &o->seq_len);
@@ -524,22 +539,23 @@ static lstmsent_status file_format(const lstmsent__st_file *f, const char *src, 
                                    int *checkpoint)
 {
     const char *format = lstmsent__st_meta_get(f, "format");
+    char q[LSTMSENT__QUOTE_CAP];
     *ours = 0;
     *checkpoint = 0;
     if (format == NULL || strncmp(format, "lstmsent-", 9) != 0)
         return LSTMSENT_OK;
     if (strcmp(format, LSTMSENT__FORMAT_MODEL) != 0 &&
         strcmp(format, LSTMSENT__FORMAT_CHECKPOINT) != 0)
-        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: format '%.40s' is not one this "
-                              "library reads ('%s' or '%s')", src, format,
+        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: format '%s' is not one this "
+                              "library reads ('%s' or '%s')", src, quote(q, format),
                               LSTMSENT__FORMAT_MODEL, LSTMSENT__FORMAT_CHECKPOINT);
     const char *version = lstmsent__st_meta_get(f, "format_version");
     if (version == NULL)
         return no_key(src, "format_version");
     if (strcmp(version, LSTMSENT__FORMAT_VERSION) != 0)
-        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: %s format version '%.40s' is not "
+        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: %s format version '%s' is not "
                               "supported (this library reads version %s)", src, format,
-                              version, LSTMSENT__FORMAT_VERSION);
+                              quote(q, version), LSTMSENT__FORMAT_VERSION);
     *ours = 1;
     *checkpoint = strcmp(format, LSTMSENT__FORMAT_CHECKPOINT) == 0;
     return LSTMSENT_OK;
@@ -639,6 +655,7 @@ static lstmsent_status check_tensors(const lstmsent__st_file *f, const char *src
                                      int allow_unknown)
 {
     lstmsent_status st;
+    char q[LSTMSENT__QUOTE_CAP];
     for (size_t i = 0; i < n; i++)
         if ((st = check_tensor(f, src, "", &e[i], NULL)) != LSTMSENT_OK)
             return st;
@@ -653,7 +670,7 @@ static lstmsent_status check_tensors(const lstmsent__st_file *f, const char *src
         for (size_t i = 0; i < f->n_tensors; i++) {
             if (!known_name(f->tensors[i].name, e, n, with_optim))
                 return lstmsent__fail(LSTMSENT_ERR_UNKNOWN_TENSOR, "%s: unknown tensor '%s'",
-                                      src, f->tensors[i].name);
+                                      src, quote(q, f->tensors[i].name));
         }
     }
     return LSTMSENT_OK;
@@ -730,14 +747,15 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     }
     /* Files written before the key existed encoded unseen words as padding. */
     lstmsent_unknown unknown = LSTMSENT_UNKNOWN_PAD;
+    char q[LSTMSENT__QUOTE_CAP];
     if (policy != NULL) {
         if (strcmp(policy, "id") == 0)
             unknown = LSTMSENT_UNKNOWN_ID;
         else if (strcmp(policy, "error") == 0)
             unknown = LSTMSENT_UNKNOWN_ERROR;
         else if (strcmp(policy, "pad") != 0)
-            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'unknown' = '%.40s' is "
-                                  "none of 'pad', 'id', 'error'", src, policy);
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata 'unknown' = '%s' is "
+                                  "none of 'pad', 'id', 'error'", src, quote(q, policy));
     }
     int64_t count;
     lstmsent_status st = meta_i64(f, src, "vocab_size", 1, INT32_MAX - 1, 1, &count);
@@ -750,7 +768,7 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     lstmsent__vocab_digest(text, len, want);
     if (strcmp(digest, want) != 0)
         return lstmsent__fail(LSTMSENT_ERR_DIGEST, "%s: the vocabulary's FNV-1a digest is %s, "
-                              "the metadata says '%.40s'", src, want, digest);
+                              "the metadata says '%s'", src, want, quote(q, digest));
     char where[300];
     snprintf(where, sizeof where, "%s: metadata 'vocab'", src);
     lstmsent_corpus *c;
@@ -776,6 +794,59 @@ static lstmsent_status vocab_from_meta(const lstmsent__st_file *f, const char *s
     }
     lstmsent__corpus_set_unknown(c, unknown);
     *out = c;
+    return LSTMSENT_OK;
+}
+
+/* ---- checksums -------------------------------------------------------------------------- */
+
+/* 16 lowercase hex digits, as the writer makes them. */
+static int parse_sum(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    int k = 0;
+    for (; k < 16 && ((s[k] >= '0' && s[k] <= '9') || (s[k] >= 'a' && s[k] <= 'f')); k++)
+        v = v << 4 | (uint64_t)(s[k] <= '9' ? s[k] - '0' : s[k] - 'a' + 10);
+    if (k != 16 || s[16] != '\0')
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* A file that carries checksums must match them; one without (a PyTorch export, a file of
+ * an earlier version) is read as before. Both keys or none: one alone means the other was
+ * lost or damaged. Run once the header has passed the checks that read it, so that a
+ * file edited on purpose still gets the message of the rule it breaks, and this catches
+ * whatever damage those checks cannot see (a seed, a version, any data byte). */
+static lstmsent_status check_checksums(const lstmsent__st_file *f, const char *src)
+{
+    const char *keys[2] = {LSTMSENT__ST_SUM_HEADER, LSTMSENT__ST_SUM_DATA};
+    const char *text[2] = {lstmsent__st_meta_get(f, keys[0]), lstmsent__st_meta_get(f, keys[1])};
+    if (text[0] == NULL && text[1] == NULL)
+        return LSTMSENT_OK;
+    uint64_t want[2];
+    for (int k = 0; k < 2; k++) {
+        char q[LSTMSENT__QUOTE_CAP];
+        if (text[k] == NULL)
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata has '%s' but no '%s'",
+                                  src, keys[1 - k], keys[k]);
+        if (!parse_sum(text[k], &want[k]))
+            return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%s' is not 16 "
+                                  "lowercase hex digits", src, keys[k],
+                                  quote(q, text[k]));
+    }
+    uint64_t have[2];
+    lstmsent_status st = lstmsent__st_checksums(f, &have[0], &have[1]);
+    if (st != LSTMSENT_OK)
+        return lstmsent__fail(st, "%s: out of memory computing the checksums", src);
+    if (have[0] != want[0])
+        return lstmsent__fail(LSTMSENT_ERR_CHECKSUM, "%s: the header (tensor names, dtypes, "
+                              "shapes and metadata) does not match its checksum: XXH3-64 %016"
+                              PRIx64 ", '%s' says %016" PRIx64 " (the file is damaged)", src,
+                              have[0], keys[0], want[0]);
+    if (have[1] != want[1])
+        return lstmsent__fail(LSTMSENT_ERR_CHECKSUM, "%s: the tensor data does not match its "
+                              "checksum: XXH3-64 %016" PRIx64 ", '%s' says %016" PRIx64
+                              " (the file is damaged)", src, have[1], keys[1], want[1]);
     return LSTMSENT_OK;
 }
 
@@ -843,17 +914,20 @@ lstmsent_status lstmsent__model_from_st(lstmsent_model **out, lstmsent_corpus **
     if (e == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", src);
     /* A checkpoint loads as a model: its optimizer tensors are known, not needed. */
+    char q[LSTMSENT__QUOTE_CAP];
     if ((st = check_tensors(f, src, e, n, 0, lo.allow_unknown_tensors || checkpoint)) ==
             LSTMSENT_OK &&
         checkpoint && !lo.allow_unknown_tensors) {
         for (size_t i = 0; i < f->n_tensors && st == LSTMSENT_OK; i++)
             if (!known_name(f->tensors[i].name, e, n, 1))
                 st = lstmsent__fail(LSTMSENT_ERR_UNKNOWN_TENSOR, "%s: unknown tensor '%s'", src,
-                                    f->tensors[i].name);
+                                    quote(q, f->tensors[i].name));
     }
     lstmsent_corpus *vocab = NULL;
     if (st == LSTMSENT_OK)
         st = vocab_from_meta(f, src, o.num_embeddings, &vocab);
+    if (st == LSTMSENT_OK)
+        st = check_checksums(f, src);
     lstmsent_model *m = NULL;
     if (st == LSTMSENT_OK) {
         /* The tensors are all there, so the file's size bounds what this allocates. */
@@ -1014,8 +1088,9 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
         return st;
     if (!checkpoint) {
         const char *format = lstmsent__st_meta_get(f, "format");
-        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: not a checkpoint (format '%.40s')", src,
-                              format != NULL ? format : "none");
+        char q[LSTMSENT__QUOTE_CAP];
+        return lstmsent__fail(LSTMSENT_ERR_VERSION, "%s: not a checkpoint (format '%s')", src,
+                              format != NULL ? quote(q, format) : "none");
     }
     if (lstmsent__optim_model_id(optim) != lstmsent__model_id(model))
         return lstmsent__fail(LSTMSENT_ERR_MISMATCH,
@@ -1078,6 +1153,8 @@ lstmsent_status lstmsent__checkpoint_from_st(const lstmsent__st_file *f, const c
                 LSTMSENT_OK)
             goto done;
     }
+    if ((st = check_checksums(f, src)) != LSTMSENT_OK)
+        goto done;
     /* Everything is checked; read the numbers into new buffers, then commit. */
     buf = lstmsent__alloc_floats(n_floats);
     float *bm = lstmsent__alloc_floats(n_floats), *bv = lstmsent__alloc_floats(n_floats);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "json.h"
 #include "safetensors.h"
@@ -121,6 +122,29 @@ static float load_le_f32(const unsigned char *p)
     return f;
 }
 
+/* Copy count floats to dst in little-endian order. src may be NULL when count is 0. */
+static void store_le_f32(unsigned char *dst, const float *src, size_t count)
+{
+    if (count == 0)
+        return;
+    if (!ST_BIG_ENDIAN) {
+        memcpy(dst, src, count * sizeof(float));
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned char b[4];
+        memcpy(b, &src[i], 4);
+        dst[4 * i] = b[3], dst[4 * i + 1] = b[2], dst[4 * i + 2] = b[1], dst[4 * i + 3] = b[0];
+    }
+}
+
+/* A name, key or dtype from the file, for a message (lstmsent__quote: control bytes
+ * escaped, at most 60 bytes). */
+static const char *quote(char *buf, const char *s, size_t len)
+{
+    return lstmsent__quote(buf, s, len, 60);
+}
+
 /* ---- reading --------------------------------------------------------------------------- */
 
 void lstmsent__st_free(lstmsent__st_file *file)
@@ -158,9 +182,12 @@ static lstmsent_status parse_metadata(lstmsent__st_file *f, const lstmsent__json
     int d = lstmsent__json_find_duplicate_key(doc, obj, &dup);
     if (d < 0)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory checking '__metadata__'");
+    char q[LSTMSENT__QUOTE_CAP];
     if (d > 0) {
+        size_t len;
+        const char *key = lstmsent__json_string(doc, dup, &len);
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "'__metadata__' has the key '%s' twice",
-                              lstmsent__json_string(doc, dup, NULL));
+                              quote(q, key, len));
     }
     size_t k = obj + 1;
     for (size_t m = 0; m < lstmsent__json_count(doc, obj); m++) {
@@ -169,12 +196,13 @@ static lstmsent_status parse_metadata(lstmsent__st_file *f, const lstmsent__json
         const char *value = lstmsent__json_string(doc, k + 1, &value_len);
         if (value == NULL) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
-                                  "'__metadata__' value of '%s' is not a string", key);
+                                  "'__metadata__' value of '%s' is not a string",
+                                  quote(q, key, key_len));
         }
         if (strlen(key) != key_len || strlen(value) != value_len) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                   "'__metadata__' entry '%s' holds a NUL character (\\u0000)",
-                                  key);
+                                  quote(q, key, strlen(key)));
         }
         f->meta[f->n_meta].key = keep(names, key, key_len);
         f->meta[f->n_meta].value = keep(names, value, value_len);
@@ -197,7 +225,8 @@ static int get_index(const lstmsent__json_doc *doc, size_t i, uint64_t max, uint
 static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json_doc *doc,
                                     size_t obj)
 {
-    const char *name = t->name;
+    char qn[LSTMSENT__QUOTE_CAP], q[LSTMSENT__QUOTE_CAP];
+    const char *name = quote(qn, t->name, strlen(t->name));   /* for the messages */
     if (lstmsent__json_type_of(doc, obj) != LSTMSENT__JSON_OBJECT) {
         return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                               "tensor '%s': its entry is not an object of dtype, shape and "
@@ -216,7 +245,7 @@ static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json
         }
         if (which < 0)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown field '%s'", name,
-                                  key);
+                                  quote(q, key, len));
         if (at[which] != 0) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': field '%s' appears twice",
                                   name, key);
@@ -236,7 +265,7 @@ static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': dtype is not a string", name);
     if (!lstmsent__st_dtype_from_name(dtype, len, &t->dtype))
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown dtype '%s'", name,
-                              dtype);
+                              quote(q, dtype, len));
 
     size_t shape = at[1];
     if (lstmsent__json_type_of(doc, shape) != LSTMSENT__JSON_ARRAY)
@@ -339,19 +368,22 @@ static lstmsent_status check_tiling(const lstmsent__st_file *f, size_t *total)
     lstmsent_status st = LSTMSENT_OK;
     size_t expected = 0;
     const lstmsent__st_tensor *prev = NULL;
+    char qa[LSTMSENT__QUOTE_CAP], qb[LSTMSENT__QUOTE_CAP];
     for (size_t i = 0; i < f->n_tensors; i++) {
         const lstmsent__st_tensor *t = &f->tensors[order[i].index];
         if (t->begin > expected) {
             st = lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                 "tensor '%s': data_offsets [%zu, %zu] leave a gap: bytes "
-                                "[%zu, %zu) of the data belong to no tensor", t->name,
-                                t->begin, t->end, expected, t->begin);
+                                "[%zu, %zu) of the data belong to no tensor",
+                                quote(qa, t->name, strlen(t->name)), t->begin, t->end,
+                                expected, t->begin);
             break;
         }
         if (t->begin < expected) {
             st = lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                 "tensor '%s': data_offsets [%zu, %zu] overlap tensor '%s' at "
-                                "[%zu, %zu]", t->name, t->begin, t->end, prev->name,
+                                "[%zu, %zu]", quote(qa, t->name, strlen(t->name)), t->begin,
+                                t->end, quote(qb, prev->name, strlen(prev->name)),
                                 prev->begin, prev->end);
             break;
         }
@@ -370,12 +402,14 @@ static lstmsent_status build_file(lstmsent__st_file *f, const lstmsent__json_doc
     int d = lstmsent__json_find_duplicate_key(doc, 0, &dup);
     if (d < 0)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory checking tensor names");
+    char q[LSTMSENT__QUOTE_CAP];
     if (d > 0) {
-        const char *name = lstmsent__json_string(doc, dup, NULL);
+        size_t len;
+        const char *name = lstmsent__json_string(doc, dup, &len);
         if (strcmp(name, "__metadata__") == 0)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "the header has '__metadata__' twice");
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor name '%s' appears twice in the header",
-                              name);
+                              quote(q, name, len));
     }
 
     /* Count, then allocate once: the tensors, the metadata, one block for all text. */
@@ -389,7 +423,8 @@ static lstmsent_status build_file(lstmsent__st_file *f, const lstmsent__json_doc
         if (k + 1 != meta_obj) {
             if (strlen(key) != len) {
                 return lstmsent__fail(LSTMSENT_ERR_FORMAT,
-                                      "tensor name '%s' holds a NUL character (\\u0000)", key);
+                                      "tensor name '%s' holds a NUL character (\\u0000)",
+                                      quote(q, key, strlen(key)));
             }
             text += len + 1;
         }
@@ -534,58 +569,14 @@ lstmsent_status lstmsent__st_read_file(lstmsent__st_file **out, const char *path
     LSTMSENT__CHECK_NULL(out);
     *out = NULL;
     LSTMSENT__CHECK_NULL(path);
-    char why[256];
-    /* O_NONBLOCK so that a FIFO is refused below instead of waiting for a writer; it
-     * changes nothing for a regular file. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot open: %s", path,
-                              errno_text(errno, why, sizeof why));
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int err = errno;
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot stat: %s", path,
-                              errno_text(err, why, sizeof why));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: not a regular file", path);
-    }
-    if ((uintmax_t)sb.st_size > SIZE_MAX - 1) {
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: too large to read into memory", path);
-    }
-    size_t size = (size_t)sb.st_size;
-    unsigned char *buf = malloc(size ? size : 1);
-    if (buf == NULL) {
-        close(fd);
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory for its %zu bytes", path,
-                              size);
-    }
-    /* A file that shrinks while being read is parsed as what was read, and then fails as
-     * truncated; one that grows is read up to its size at fstat. */
-    size_t got = 0;
-    while (got < size) {
-        size_t chunk = size - got < ((size_t)1 << 30) ? size - got : (size_t)1 << 30;
-        ssize_t r = read(fd, buf + got, chunk);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int err = errno;
-            free(buf);
-            close(fd);
-            return lstmsent__fail(LSTMSENT_ERR_IO, "%s: cannot read: %s", path,
-                                  errno_text(err, why, sizeof why));
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
+    char *bytes;
+    size_t got;
+    lstmsent_status st = lstmsent__read_file(&bytes, &got, path, LSTMSENT__PATH_PREFIX);
+    if (st != LSTMSENT_OK)
+        return st;
+    unsigned char *buf = (unsigned char *)bytes;
     lstmsent__st_file *f = NULL;
-    lstmsent_status st = parse_image(&f, buf, got);
+    st = parse_image(&f, buf, got);
     if (st != LSTMSENT_OK) {
         free(buf);
         return with_path(st, path);
@@ -685,11 +676,124 @@ lstmsent_status lstmsent__st_check_no_unknown(const lstmsent__st_file *file,
         size_t j = 0;
         while (j < n && strcmp(file->tensors[i].name, names[j]) != 0)
             j++;
+        char q[LSTMSENT__QUOTE_CAP];
         if (j == n)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "unknown tensor '%s'",
-                                  file->tensors[i].name);
+                                  quote(q, file->tensors[i].name, strlen(file->tensors[i].name)));
     }
     return LSTMSENT_OK;
+}
+
+/* ---- checksums ------------------------------------------------------------------------- */
+
+/* One tensor or metadata entry as the canonical form sees it. A tensor's bytes are either
+ * little-endian already (a file read) or host floats (a file being written). */
+typedef struct sum_item {
+    const char *name;            /* tensor name, or metadata key */
+    const char *text;            /* dtype name, or metadata value */
+    int ndim;
+    const int64_t *shape;
+    const unsigned char *le;
+    const float *host;
+    size_t bytes;
+} sum_item;
+
+static int sum_item_cmp(const void *pa, const void *pb)
+{
+    return strcmp(((const sum_item *)pa)->name, ((const sum_item *)pb)->name);
+}
+
+static int is_sum_key(const char *key)
+{
+    return strcmp(key, LSTMSENT__ST_SUM_HEADER) == 0 || strcmp(key, LSTMSENT__ST_SUM_DATA) == 0;
+}
+
+static void sum_u64(XXH3_state_t *st, uint64_t v)
+{
+    unsigned char b[8];
+    write_le64(b, v);
+    XXH3_64bits_update(st, b, 8);
+}
+
+static void sum_text(XXH3_state_t *st, const char *s)
+{
+    XXH3_64bits_update(st, s, strlen(s) + 1);   /* with its NUL: names never hold one */
+}
+
+/* The canonical form of safetensors.h over t[0, nt) and m[0, nm) (no checksum keys among
+ * them), which are sorted here. */
+static lstmsent_status sum_items(sum_item *t, size_t nt, sum_item *m, size_t nm,
+                                 uint64_t *header, uint64_t *data)
+{
+    XXH3_state_t *hs = XXH3_createState(), *ds = XXH3_createState();
+    if (hs == NULL || ds == NULL) {
+        XXH3_freeState(hs);
+        XXH3_freeState(ds);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory computing checksums");
+    }
+    qsort(t, nt, sizeof *t, sum_item_cmp);
+    qsort(m, nm, sizeof *m, sum_item_cmp);
+    XXH3_64bits_reset(hs);
+    XXH3_64bits_reset(ds);
+    sum_u64(hs, nt);
+    for (size_t i = 0; i < nt; i++) {
+        sum_text(hs, t[i].name);
+        sum_text(hs, t[i].text);
+        sum_u64(hs, (uint64_t)t[i].ndim);
+        for (int d = 0; d < t[i].ndim; d++)
+            sum_u64(hs, (uint64_t)t[i].shape[d]);
+        if (t[i].bytes == 0)
+            continue;
+        if (t[i].le != NULL || !ST_BIG_ENDIAN) {
+            XXH3_64bits_update(ds, t[i].le != NULL ? (const void *)t[i].le
+                                                   : (const void *)t[i].host, t[i].bytes);
+        } else {
+            unsigned char buf[4096];
+            for (size_t o = 0; o < t[i].bytes / 4; o += sizeof buf / 4) {
+                size_t k = t[i].bytes / 4 - o < sizeof buf / 4 ? t[i].bytes / 4 - o
+                                                               : sizeof buf / 4;
+                store_le_f32(buf, t[i].host + o, k);
+                XXH3_64bits_update(ds, buf, 4 * k);
+            }
+        }
+    }
+    sum_u64(hs, nm);
+    for (size_t i = 0; i < nm; i++) {
+        sum_text(hs, m[i].name);
+        sum_text(hs, m[i].text);
+    }
+    *header = XXH3_64bits_digest(hs);
+    *data = XXH3_64bits_digest(ds);
+    XXH3_freeState(hs);
+    XXH3_freeState(ds);
+    return LSTMSENT_OK;
+}
+
+lstmsent_status lstmsent__st_checksums(const lstmsent__st_file *file, uint64_t *header,
+                                       uint64_t *data)
+{
+    LSTMSENT__CHECK_NULL(file);
+    LSTMSENT__CHECK_NULL(header);
+    LSTMSENT__CHECK_NULL(data);
+    sum_item *t = lstmsent__calloc_array(file->n_tensors, sizeof *t);
+    sum_item *m = lstmsent__calloc_array(file->n_meta, sizeof *m);
+    lstmsent_status st = LSTMSENT_OK;
+    if (t == NULL || m == NULL)
+        st = lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory computing checksums");
+    size_t nm = 0;
+    for (size_t i = 0; st == LSTMSENT_OK && i < file->n_tensors; i++) {
+        const lstmsent__st_tensor *x = &file->tensors[i];
+        t[i] = (sum_item){x->name, lstmsent__st_dtype_name(x->dtype), x->ndim, x->shape,
+                          x->data, NULL, x->end - x->begin};
+    }
+    for (size_t i = 0; st == LSTMSENT_OK && i < file->n_meta; i++)
+        if (!is_sum_key(file->meta[i].key))
+            m[nm++] = (sum_item){file->meta[i].key, file->meta[i].value, 0, NULL, NULL, NULL, 0};
+    if (st == LSTMSENT_OK)
+        st = sum_items(t, file->n_tensors, m, nm, header, data);
+    free(t);
+    free(m);
+    return st;
 }
 
 /* ---- writing --------------------------------------------------------------------------- */
@@ -793,12 +897,49 @@ static lstmsent_status check_out_tensors(const lstmsent__st_out_tensor *tensors,
     return st;
 }
 
+/* The checksums of the file these tensors and metadata make, as 16 hex digits each. */
+static lstmsent_status out_checksums(const lstmsent__st_out_tensor *tensors, size_t n,
+                                     const size_t *numel, const lstmsent__st_pair *meta,
+                                     size_t n_meta, char sums[2][17])
+{
+    sum_item *t = lstmsent__calloc_array(n, sizeof *t);
+    sum_item *m = lstmsent__calloc_array(n_meta, sizeof *m);
+    lstmsent_status st = LSTMSENT_OK;
+    if (t == NULL || m == NULL)
+        st = lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory computing checksums");
+    size_t nm = 0;
+    for (size_t i = 0; st == LSTMSENT_OK && i < n; i++)
+        t[i] = (sum_item){tensors[i].name, "F32", tensors[i].ndim, tensors[i].shape, NULL,
+                          tensors[i].data, numel[i] * sizeof(float)};
+    for (size_t i = 0; st == LSTMSENT_OK && i < n_meta; i++)
+        if (!is_sum_key(meta[i].key))
+            m[nm++] = (sum_item){meta[i].key, meta[i].value, 0, NULL, NULL, NULL, 0};
+    uint64_t header = 0, data = 0;
+    if (st == LSTMSENT_OK)
+        st = sum_items(t, n, m, nm, &header, &data);
+    snprintf(sums[0], 17, "%016" PRIx64, header);
+    snprintf(sums[1], 17, "%016" PRIx64, data);
+    free(t);
+    free(m);
+    return st;
+}
+
 /* The 8-byte length and the padded JSON header, into *w. */
 static lstmsent_status build_header(lstmsent__json_writer *w,
                                     const lstmsent__st_out_tensor *tensors, size_t n,
                                     const size_t *numel, const lstmsent__st_pair *meta,
                                     size_t n_meta)
 {
+    /* The checksum keys a caller lists get the checksums of what is written. */
+    char sums[2][17] = {"", ""};
+    int sums_wanted = 0;
+    for (size_t i = 0; i < n_meta; i++)
+        sums_wanted |= is_sum_key(meta[i].key);
+    if (sums_wanted) {
+        lstmsent_status st = out_checksums(tensors, n, numel, meta, n_meta, sums);
+        if (st != LSTMSENT_OK)
+            return st;
+    }
     lstmsent__json_writer_init(w);
     lstmsent__json_write_raw(w, "\0\0\0\0\0\0\0\0{", 9);
     int first = 1;
@@ -807,9 +948,12 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
         for (size_t i = 0; i < n_meta; i++) {
             if (i > 0)
                 lstmsent__json_write_raw(w, ",", 1);
+            const char *value = strcmp(meta[i].key, LSTMSENT__ST_SUM_HEADER) == 0 ? sums[0]
+                                : strcmp(meta[i].key, LSTMSENT__ST_SUM_DATA) == 0   ? sums[1]
+                                                                                   : meta[i].value;
             lstmsent__json_write_string(w, meta[i].key, strlen(meta[i].key));
             lstmsent__json_write_raw(w, ":", 1);
-            lstmsent__json_write_string(w, meta[i].value, strlen(meta[i].value));
+            lstmsent__json_write_string(w, value, strlen(value));
         }
         lstmsent__json_write_raw(w, "}", 1);
         first = 0;
@@ -851,22 +995,6 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
     }
     write_le64((unsigned char *)w->data, (uint64_t)(w->len - 8));
     return LSTMSENT_OK;
-}
-
-/* Copy count floats to dst in little-endian order. src may be NULL when count is 0. */
-static void store_le_f32(unsigned char *dst, const float *src, size_t count)
-{
-    if (count == 0)
-        return;
-    if (!ST_BIG_ENDIAN) {
-        memcpy(dst, src, count * sizeof(float));
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        unsigned char b[4];
-        memcpy(b, &src[i], 4);
-        dst[4 * i] = b[3], dst[4 * i + 1] = b[2], dst[4 * i + 2] = b[1], dst[4 * i + 3] = b[0];
-    }
 }
 
 lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,

@@ -108,6 +108,23 @@ lstmsent_status lstmsent__st_check_no_unknown(const lstmsent__st_file *file,
  * infinity of x[0, n); LSTMSENT_OK when all are finite. */
 lstmsent_status lstmsent__st_check_finite_f32(const char *what, const float *x, size_t n);
 
+/* ---- checksums -----------------------------------------------------------------------
+ * XXH3-64 of a file's contents in a canonical form (docs/model-files.md#checksums), the same
+ * whatever the header's order, spacing and escapes and wherever each tensor's bytes lie,
+ * but changed by any change to a name, dtype, shape, metadata entry or data byte:
+ *   header: the number of tensors, then per tensor in order of name (bytewise) its name,
+ *           NUL, its dtype's name, NUL, ndim and each size; then the number of metadata
+ *           entries and per entry in order of key its key, NUL, value, NUL; the two
+ *           checksum keys themselves left out; numbers as 8-byte little-endian integers;
+ *   data:   every tensor's bytes as stored (little-endian), in order of name.
+ * The writer fills the keys in; the model loader checks them (model_file.c). */
+#define LSTMSENT__ST_SUM_HEADER "checksum.header"
+#define LSTMSENT__ST_SUM_DATA "checksum.data"
+
+/* Both checksums of a parsed file. LSTMSENT_ERR_NOMEM is the only failure. */
+lstmsent_status lstmsent__st_checksums(const lstmsent__st_file *file, uint64_t *header,
+                                       uint64_t *data);
+
 /* ---- writing ------------------------------------------------------------------------- */
 
 typedef struct lstmsent__st_out_tensor {
@@ -124,8 +141,11 @@ typedef struct lstmsent__st_pair {
 
 /* The complete file image of these F32 tensors (data in the order given, header keys in
  * the order given, "__metadata__" first when n_meta > 0, the header padded with spaces to
- * a multiple of 8 bytes as the reference writer does). *out is malloc'd, *out_len its
- * size. LSTMSENT_ERR_INVALID for a bad name, shape or a duplicate; LSTMSENT_ERR_UTF8 for
+ * a multiple of 8 bytes as the reference writer does). Metadata is written as given, with
+ * one exception: the value of a key LSTMSENT__ST_SUM_HEADER or LSTMSENT__ST_SUM_DATA is
+ * replaced by that checksum of what is written (16 lowercase hex digits), so a caller asks
+ * for checksums by listing the keys, and a file rewritten with its old metadata still
+ * carries checksums that match. *out is malloc'd, *out_len its size. LSTMSENT_ERR_INVALID for a bad name, shape or a duplicate; LSTMSENT_ERR_UTF8 for
  * text that is not UTF-8; LSTMSENT_ERR_NULL; LSTMSENT_ERR_NOMEM. */
 lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
                                            const lstmsent__st_out_tensor *tensors, size_t n,

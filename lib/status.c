@@ -1,10 +1,12 @@
 /*
  * The error model: status texts, the per-thread detailed message of the last failure,
- * the version getters, and the small allocation helpers every module uses.
+ * the quoting of input in messages, the version getters, and the small allocation helpers
+ * every module uses.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -52,6 +54,7 @@ const char *lstmsent_strerror(int status)
     case LSTMSENT_ERR_METADATA: return "missing or malformed metadata in the model file";
     case LSTMSENT_ERR_VERSION: return "unsupported model file format or version";
     case LSTMSENT_ERR_DIGEST: return "the vocabulary does not match its digest";
+    case LSTMSENT_ERR_CHECKSUM: return "a model file's checksum does not match its contents";
     default: return "unknown status";
     }
 }
@@ -73,6 +76,43 @@ lstmsent_status lstmsent__fail(lstmsent_status status, const char *fmt, ...)
 void lstmsent__clear_error(void)
 {
     last_error[0] = '\0';
+}
+
+const char *lstmsent__quote(char *buf, const char *s, size_t n, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    if (max > 60)
+        max = 60;
+    /* Room for the longest step (4 bytes: a \xNN or a 4-byte character), "..." and NUL. */
+    while (i < n && i < max && o + 4 + 3 + 1 <= LSTMSENT__QUOTE_CAP) {
+        unsigned char c = u[i];
+        size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        if (c >= 0x80 && (k == 1 || i + k > n || !lstmsent__utf8_valid(s + i, k, NULL)))
+            k = 0;   /* not a character: escaped byte by byte */
+        if (k > 1 || (k == 1 && c >= 0x20 && c != 0x7f && c != '\\')) {
+            memcpy(buf + o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        buf[o++] = '\\';
+        if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
+            buf[o++] = c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+        } else {
+            buf[o++] = 'x';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        }
+        i++;
+    }
+    if (i < n) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
 }
 
 int lstmsent__mul_size(size_t a, size_t b, size_t *out)

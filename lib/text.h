@@ -67,9 +67,6 @@ uint64_t lstmsent__fnv1a(const void *data, size_t len);
 
 /* ---- files (tsv.c) ----------------------------------------------------------------- */
 
-/* The whole file in memory, NUL-terminated (*len excludes the NUL). LSTMSENT_ERR_IO with a
- * message naming the file and the system's reason. */
-lstmsent_status lstmsent__read_file(const char *path, char **data, size_t *len);
 /* lstmsent_corpus_load_tsv on the file's bytes data[0, len) (need not end in NUL); path
  * names the input in messages. The TSV fuzz target calls it directly. */
 lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *path,
@@ -78,6 +75,12 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
 /* Checks that every file reader shares: valid UTF-8 and no NUL byte (the library's strings
  * are NUL-terminated), reported as "path:line: ..." with LSTMSENT_ERR_UTF8. */
 lstmsent_status lstmsent__check_text(const char *path, const char *data, size_t len);
+/* Where the text s[start, len) ends once its blank lines at the end are dropped: just
+ * before the '\n' of its last line that is not blank (start when all are blank). A line is
+ * blank when it holds nothing but its line end: "\n", "\r\n", or at the end of the text
+ * "\r" or nothing. Any other '\r' belongs to the line, so a reader that drops one '\r'
+ * before each line end treats the last line as every other one. */
+size_t lstmsent__text_end(const char *s, size_t start, size_t len);
 /* data[0..*len) without a UTF-8 byte order mark at its start. */
 const char *lstmsent__skip_bom(const char *data, size_t *len);
 

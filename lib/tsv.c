@@ -5,67 +5,14 @@
  * on a line's length, and every problem is reported with the file's name and line number.
  * The rules for blank lines, line ends and the header are in docs/corpus.md.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "text.h"
 
+/* Quote at most this many bytes of a line or field in a message. */
 #define QUOTE 40
-#define QUOTED(w, n) (int)((n) < QUOTE ? (n) : QUOTE), (w), (n) > QUOTE ? "..." : ""
-
-static lstmsent_status io_fail(const char *what, const char *path, int err)
-{
-    char why[128] = "";
-    strerror_r(err, why, sizeof why);
-    return lstmsent__fail(LSTMSENT_ERR_IO, "cannot %s '%s': %s", what, path, why);
-}
-
-lstmsent_status lstmsent__read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return io_fail("open", path, errno);
-    /* A regular file's size tells how much to allocate; the loop below still reads to the
-     * end, should the file have grown. */
-    struct stat sb;
-    size_t cap = 1 << 16, n = 0;
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < SIZE_MAX / 2)
-        cap = (size_t)sb.st_size + 2;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        fclose(f);
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            char *p = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (p == NULL) {
-                free(buf);
-                fclose(f);
-                return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading '%s'", path);
-            }
-            buf = p;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f) ? errno : 0;
-    fclose(f);
-    if (err != 0) {
-        free(buf);
-        return io_fail("read", path, err);
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return LSTMSENT_OK;
-}
 
 const char *lstmsent__skip_bom(const char *data, size_t *len)
 {
@@ -74,6 +21,21 @@ const char *lstmsent__skip_bom(const char *data, size_t *len)
         return data + 3;
     }
     return data;
+}
+
+size_t lstmsent__text_end(const char *s, size_t start, size_t len)
+{
+    size_t end = len;
+    while (end > start) {
+        size_t stop = end;   /* the last line is [.., stop), without its '\n' */
+        if (s[stop - 1] == '\n')
+            stop--;
+        size_t content = stop > start && s[stop - 1] == '\r' ? stop - 1 : stop;
+        if (content > start && s[content - 1] != '\n')
+            return stop;
+        end = content;       /* a blank line: drop it, '\r' and all */
+    }
+    return start;
 }
 
 /* 1-based line and byte-in-line of offset at. */
@@ -158,6 +120,109 @@ static void split_row(const char *s, size_t len, const size_t *col_of, row *r)
     r->fields = k;
 }
 
+/* A column of the header: its name and its place. */
+typedef struct column {
+    const char *name;
+    size_t len, index;
+} column;
+
+static int same_name(const column *a, const column *b)
+{
+    return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+}
+
+/* By name, then by place. */
+static int column_cmp(const void *pa, const void *pb)
+{
+    const column *a = pa, *b = pb;
+    int c = memcmp(a->name, b->name, a->len < b->len ? a->len : b->len);
+    if (c != 0)
+        return c;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The header line s[0, hend): col_of[c] gets the column named col_names[c] (SIZE_MAX when
+ * there is none) and *fields the number of columns. Columns are found by name, so a name
+ * must be there, be unique and read as it looks: two columns of one name, a column with
+ * no name and a name holding a control character (a stray '\r' would hide a Sentiment
+ * column as an unknown one) are refused, as a header without a Phrase column is. */
+static lstmsent_status read_header(const char *path, const char *s, size_t hend,
+                                   size_t col_of[NCOLS], size_t *fields)
+{
+    size_t n = 1;
+    for (const char *p = s; (p = memchr(p, '\t', hend - (size_t)(p - s))) != NULL; p++)
+        n++;
+    column *cols = lstmsent__alloc_array(n, sizeof *cols), *sorted = NULL;
+    if (cols != NULL)
+        sorted = lstmsent__alloc_array(n, sizeof *sorted);
+    if (sorted == NULL) {
+        free(cols);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading the header of '%s'",
+                              path);
+    }
+    for (size_t k = 0, pos = 0; k < n; k++) {
+        const char *tab = memchr(s + pos, '\t', hend - pos);
+        size_t stop = tab ? (size_t)(tab - s) : hend;
+        cols[k] = (column){s + pos, stop - pos, k};
+        pos = stop + 1;
+    }
+    for (int c = 0; c < NCOLS; c++) {
+        col_of[c] = SIZE_MAX;
+        for (size_t k = 0; k < n && col_of[c] == SIZE_MAX; k++)
+            if (cols[k].len == strlen(col_names[c]) &&
+                memcmp(cols[k].name, col_names[c], cols[k].len) == 0)
+                col_of[c] = k;
+    }
+
+    /* Two columns of one name, found by sorting (a header may have very many columns):
+     * of each name the first two places, and of those pairs the one whose second column
+     * comes first, as a reader going left to right meets it. */
+    memcpy(sorted, cols, n * sizeof *cols);
+    qsort(sorted, n, sizeof *sorted, column_cmp);
+    size_t first = SIZE_MAX, second = SIZE_MAX;
+    for (size_t k = 0; k + 1 < n; k++) {
+        const column *a = &sorted[k], *b = &sorted[k + 1];
+        if (a->len > 0 && same_name(a, b) && (k == 0 || !same_name(&sorted[k - 1], a)) &&
+            b->index < second) {
+            first = a->index;
+            second = b->index;
+        }
+    }
+    free(sorted);
+    lstmsent_status st = LSTMSENT_OK;
+    char q[LSTMSENT__QUOTE_CAP];
+    /* Without a Phrase column the line is most likely no header at all (a file of rows),
+     * which says more than anything about its names. */
+    if (col_of[COL_PHRASE] == SIZE_MAX) {
+        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: no header line with a 'Phrase' column "
+                            "(the first line is '%s')", path, lstmsent__quote(q, s, hend, QUOTE));
+    } else if (second != SIZE_MAX) {
+        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: two columns named '%s' (columns %zu "
+                            "and %zu)", path,
+                            lstmsent__quote(q, cols[first].name, cols[first].len, QUOTE),
+                            first + 1, second + 1);
+    } else {
+        for (size_t k = 0; k < n && st == LSTMSENT_OK; k++) {
+            const unsigned char *name = (const unsigned char *)cols[k].name;
+            size_t bad = 0;
+            while (bad < cols[k].len && name[bad] >= 0x20 && name[bad] != 0x7f)
+                bad++;
+            if (cols[k].len == 0)
+                st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: column %zu has no name (an "
+                                    "empty field in the header)", path, k + 1);
+            else if (bad < cols[k].len)
+                st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: column %zu is named '%s', "
+                                    "with a control character", path, k + 1,
+                                    lstmsent__quote(q, cols[k].name, cols[k].len, QUOTE));
+        }
+    }
+    free(cols);
+    *fields = n;
+    return st;
+}
+
 lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
                                          const lstmsent_corpus_options *opts)
 {
@@ -166,7 +231,7 @@ lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path
     LSTMSENT__CHECK_NULL(path);
     char *data;
     size_t len;
-    lstmsent_status st = lstmsent__read_file(path, &data, &len);
+    lstmsent_status st = lstmsent__read_file(&data, &len, path, LSTMSENT__PATH_QUOTED);
     if (st != LSTMSENT_OK)
         return st;
     st = lstmsent__corpus_parse_tsv(out, path, data, len, opts);
@@ -181,10 +246,7 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
     lstmsent_status st;
     const char *s = lstmsent__skip_bom(data, &len);
     lstmsent__builder *b = NULL;
-    size_t blank = 0;
-    while (blank < len && (s[blank] == '\n' || s[blank] == '\r'))
-        blank++;
-    if (blank == len) {
+    if (lstmsent__text_end(s, 0, len) == 0) {
         st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: the file is empty%s", path,
                             len > 0 ? " (blank lines only)" : "");
         goto done;
@@ -198,36 +260,12 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
     if (hend > 0 && s[hend - 1] == '\r')
         hend--;
     size_t col_of[NCOLS], fields = 0;
-    for (int c = 0; c < NCOLS; c++)
-        col_of[c] = SIZE_MAX;
-    for (size_t pos = 0;; fields++) {
-        const char *tab = memchr(s + pos, '\t', hend - pos);
-        size_t stop = tab ? (size_t)(tab - s) : hend;
-        for (int c = 0; c < NCOLS; c++) {
-            if (stop - pos == strlen(col_names[c]) && memcmp(s + pos, col_names[c], stop - pos) == 0) {
-                if (col_of[c] != SIZE_MAX) {
-                    st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: two columns named '%s'", path,
-                                        col_names[c]);
-                    goto done;
-                }
-                col_of[c] = fields;
-            }
-        }
-        if (tab == NULL)
-            break;
-        pos = stop + 1;
-    }
-    fields++;
-    if (col_of[COL_PHRASE] == SIZE_MAX) {
-        st = lstmsent__fail(LSTMSENT_ERR_HEADER, "%s:1: no header line with a 'Phrase' column "
-                            "(the first line is '%.*s%s')", path, QUOTED(s, hend));
+    if ((st = read_header(path, s, hend, col_of, &fields)) != LSTMSENT_OK)
         goto done;
-    }
 
-    /* Blank lines at the end of the file are no rows. */
-    size_t end = len;
-    while (end > body && (s[end - 1] == '\n' || s[end - 1] == '\r'))
-        end--;
+    /* Blank lines at the end of the file are no rows; a stray '\r' is not blank, so the
+     * last row ends as every other one. */
+    size_t end = lstmsent__text_end(s, body, len);
     if (end <= body) {
         st = lstmsent__fail(LSTMSENT_ERR_EMPTY, "%s: no rows after the header", path);
         goto done;
@@ -265,12 +303,14 @@ lstmsent_status lstmsent__corpus_parse_tsv(lstmsent_corpus **out, const char *pa
                 continue;
             if (!parse_int64(r.f[c], r.n[c], &v[c]) ||
                 (c == COL_SENTIMENT && (v[c] < 0 || v[c] > 4))) {
+                char q[LSTMSENT__QUOTE_CAP];
+                lstmsent__quote(q, r.f[c], r.n[c], QUOTE);
                 if (c == COL_SENTIMENT)
-                    st = lstmsent__fail(LSTMSENT_ERR_LABEL, "%s:%zu: Sentiment '%.*s%s' is not an "
-                                        "integer 0..4", path, line, QUOTED(r.f[c], r.n[c]));
+                    st = lstmsent__fail(LSTMSENT_ERR_LABEL, "%s:%zu: Sentiment '%s' is not an "
+                                        "integer 0..4", path, line, q);
                 else
-                    st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: %s '%.*s%s' is not an "
-                                        "integer", path, line, col_names[c], QUOTED(r.f[c], r.n[c]));
+                    st = lstmsent__fail(LSTMSENT_ERR_FIELDS, "%s:%zu: %s '%s' is not an "
+                                        "integer", path, line, col_names[c], q);
                 goto done;
             }
         }

@@ -25,9 +25,37 @@ def vocab_metadata(words):
             "vocab_digest": "%016x" % fnv1a64(text.encode("utf-8"))}
 
 
-def write(path, tensors, metadata=None):
-    """tensors: (name, array) pairs in file order, stored as F32 little-endian."""
+SUM_KEYS = ("checksum.header", "checksum.data")
+
+
+def checksums(tensors, metadata):
+    """The two checksum values liblstmsent records (docs/model-files.md#checksums) for these
+    F32 tensors and this metadata (its checksum keys left out). Needs the xxhash module
+    (Debian: python3-xxhash)."""
+    import xxhash
+    h, d = xxhash.xxh3_64(), xxhash.xxh3_64()
+    named = sorted(tensors, key=lambda t: t[0].encode())
+    h.update(struct.pack("<Q", len(named)))
+    for name, a in named:
+        shape = list(np.shape(a))
+        h.update(name.encode() + b"\0F32\0")
+        h.update(struct.pack("<%dQ" % (1 + len(shape)), len(shape), *shape))
+        d.update(np.ascontiguousarray(a, dtype="<f4").tobytes())
+    meta = {str(k): str(v) for k, v in (metadata or {}).items() if k not in SUM_KEYS}
+    keys = sorted(meta, key=str.encode)
+    h.update(struct.pack("<Q", len(keys)))
+    for k in keys:
+        h.update(k.encode() + b"\0" + meta[k].encode() + b"\0")
+    return {SUM_KEYS[0]: "%016x" % h.intdigest(), SUM_KEYS[1]: "%016x" % d.intdigest()}
+
+
+def write(path, tensors, metadata=None, with_checksums=False):
+    """tensors: (name, array) pairs in file order, stored as F32 little-endian. With
+    with_checksums, the metadata gets the two checksum keys as liblstmsent writes them."""
     header = {}
+    if with_checksums:
+        metadata = dict(metadata or {})
+        metadata.update(checksums(tensors, metadata))
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     blobs, offset = [], 0

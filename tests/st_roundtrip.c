@@ -5,6 +5,10 @@
  *   st_roundtrip dump PATH          read a file and print it as JSON: metadata, and per
  *                                   tensor its dtype, shape and data bytes in hex
  *   st_roundtrip expect-error PATH  exit 0 only if reading fails with a format error
+ * and for tests/st_checksum_check.py:
+ *   st_roundtrip write-checked PATH the known file with both checksum keys filled in
+ *   st_roundtrip sums PATH          read a file and print its two checksums, header and
+ *                                   data, as 16 hex digits each on one line
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +18,7 @@
 #include "safetensors.h"
 
 /* The known file; st_reference_check.py builds the same values. */
-static int write_known(const char *path)
+static int write_known(const char *path, int checked)
 {
     float emb[3 * 4], bias[8], scalar[1] = {3.14159274f};
     for (int i = 0; i < 12; i++)
@@ -32,8 +36,10 @@ static int write_known(const char *path)
     const lstmsent__st_pair meta[] = {
         {"library", "lstmsent"},
         {"vocab", "a\nb\t\"c\" \\ \xC3\xA9 \xF0\x9F\x98\x80 \x01"},
+        {LSTMSENT__ST_SUM_HEADER, ""},
+        {LSTMSENT__ST_SUM_DATA, ""},
     };
-    lstmsent_status st = lstmsent__st_save_f32(path, tensors, 4, meta, 2);
+    lstmsent_status st = lstmsent__st_save_f32(path, tensors, 4, meta, checked ? 4 : 2);
     if (st != LSTMSENT_OK) {
         fprintf(stderr, "save: %s\n", lstmsent_last_error());
         return 1;
@@ -90,6 +96,20 @@ static int dump(const char *path)
     return rc;
 }
 
+static int sums(const char *path)
+{
+    lstmsent__st_file *f;
+    uint64_t h, d;
+    if (lstmsent__st_read_file(&f, path) != LSTMSENT_OK ||
+        lstmsent__st_checksums(f, &h, &d) != LSTMSENT_OK) {
+        fprintf(stderr, "sums: %s\n", lstmsent_last_error());
+        return 1;
+    }
+    printf("%016llx %016llx\n", (unsigned long long)h, (unsigned long long)d);
+    lstmsent__st_free(f);
+    return 0;
+}
+
 static int expect_error(const char *path)
 {
     lstmsent__st_file *f;
@@ -106,11 +126,15 @@ static int expect_error(const char *path)
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "write") == 0)
-        return write_known(argv[2]);
+        return write_known(argv[2], 0);
+    if (argc == 3 && strcmp(argv[1], "write-checked") == 0)
+        return write_known(argv[2], 1);
+    if (argc == 3 && strcmp(argv[1], "sums") == 0)
+        return sums(argv[2]);
     if (argc == 3 && strcmp(argv[1], "dump") == 0)
         return dump(argv[2]);
     if (argc == 3 && strcmp(argv[1], "expect-error") == 0)
         return expect_error(argv[2]);
-    fprintf(stderr, "usage: %s write|dump|expect-error PATH\n", argv[0]);
+    fprintf(stderr, "usage: %s write|write-checked|dump|sums|expect-error PATH\n", argv[0]);
     return 2;
 }

@@ -807,6 +807,31 @@ START_TEST(test_predict_uses_the_vocabulary_policy)
 }
 END_TEST
 
+/* The unknown word of a refusal is quoted with its control bytes escaped. */
+START_TEST(test_predict_unknown_word_is_escaped)
+{
+    lstmsent_corpus_options o;
+    lstmsent_corpus_options_default(&o);
+    o.unknown = LSTMSENT_UNKNOWN_ERROR;
+    o.min_count = 1;
+    lstmsent_corpus *c = eval_corpus(&o);
+    lstmsent_model *m = tiny_model(lstmsent_corpus_vocab_size(c), LSTMSENT_HEAD_SIGMOID,
+                                   LSTMSENT_POOL_LAST_STEP, 2);
+    lstmsent_classifier *k;
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+    int32_t lab[1];
+    float pr[5];
+    const char *in[1] = {"a \x1b[2Jmovie"};
+    ck_assert_int_eq(lstmsent_classifier_predict(k, in, 1, lab, pr, 5), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_str_eq(lstmsent_last_error(), "lstmsent_classifier_predict: texts[0]: word "
+                     "'\\x1b[2jmovie' is not in the vocabulary (its policy is "
+                     "LSTMSENT_UNKNOWN_ERROR)");
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
 START_TEST(test_predict_refusals)
 {
     lstmsent_corpus *c = eval_corpus(NULL);
@@ -958,6 +983,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_predict_equals_manual_forward);
     tcase_add_test(tc, test_truncation_empty_and_unknown_texts);
     tcase_add_test(tc, test_predict_uses_the_vocabulary_policy);
+    tcase_add_test(tc, test_predict_unknown_word_is_escaped);
     tcase_add_test(tc, test_predict_refusals);
     tcase_add_test(tc, test_classifier_load);
     suite_add_tcase(s, tc);

@@ -5,9 +5,11 @@
  * are awkward to keep in git (invalid UTF-8, NUL bytes, megabyte lines) are written to a
  * temporary directory by the test itself.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lstmsent/lstmsent.h>
@@ -630,7 +632,7 @@ START_TEST(test_file_errors_each_have_a_code)
                       "err_header_only.tsv: no rows after the header");
     assert_load_fails(data_path("err_no_header.tsv"), NULL, LSTMSENT_ERR_HEADER,
                       "err_no_header.tsv:1: no header line with a 'Phrase' column (the first "
-                      "line is '1\t1\tThe Rock\t2')");
+                      "line is '1\\t1\\tThe Rock\\t2')");
     assert_load_fails(data_path("err_no_phrase_column.tsv"), NULL, LSTMSENT_ERR_HEADER,
                       "err_no_phrase_column.tsv:1: no header line with a 'Phrase' column");
     assert_load_fails(data_path("err_duplicate_column.tsv"), NULL, LSTMSENT_ERR_HEADER,
@@ -670,6 +672,152 @@ START_TEST(test_byte_level_errors)
     const char spaced[] = "Phrase\tSentiment\nok\t 1\n";
     assert_load_fails(tmp_write("spaced.tsv", spaced, sizeof spaced - 1), NULL, LSTMSENT_ERR_LABEL,
                       "Sentiment ' 1' is not an integer 0..4");
+    tmp_cleanup();
+}
+END_TEST
+
+/* Columns are found by name, so every name must be there and unique. Any repeated name
+ * used to load ("X\tPhrase\tX") unless it was one of the four known ones. */
+START_TEST(test_header_column_names)
+{
+    const char dup[] = "X\tPhrase\tX\n1\tgood\t2\n";
+    assert_load_fails(tmp_write("dup.tsv", dup, sizeof dup - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "dup.tsv:1: two columns named 'X' (columns 1 and 3)");
+    /* The repeat a reader meets first, left to right. */
+    const char two[] = "B\tPhrase\tA\tA\tB\nb\tgood\ta\ta\tb\n";
+    assert_load_fails(tmp_write("two.tsv", two, sizeof two - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "two.tsv:1: two columns named 'A' (columns 3 and 4)");
+    const char known[] = "Sentiment\tPhrase\tSentiment\n1\tgood\t2\n";
+    assert_load_fails(tmp_write("known.tsv", known, sizeof known - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "two columns named 'Sentiment' (columns 1 and 3)");
+    /* An empty name (a stray tab) and a name holding a control character, here the '\r'
+     * that would turn Sentiment into an ignored column and the corpus into an unlabelled
+     * one. */
+    const char empty[] = "PhraseId\t\tPhrase\n1\t\tgood\n";
+    assert_load_fails(tmp_write("empty.tsv", empty, sizeof empty - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "empty.tsv:1: column 2 has no name (an empty field in the header)");
+    const char trailing[] = "Phrase\tSentiment\t\ngood\t3\t\n";
+    assert_load_fails(tmp_write("trailing.tsv", trailing, sizeof trailing - 1), NULL,
+                      LSTMSENT_ERR_HEADER, "trailing.tsv:1: column 3 has no name");
+    const char empties[] = "\t\tPhrase\n\t\tgood\n";
+    assert_load_fails(tmp_write("empties.tsv", empties, sizeof empties - 1), NULL,
+                      LSTMSENT_ERR_HEADER, "empties.tsv:1: column 1 has no name");
+    const char cr[] = "Phrase\tSentiment\r\r\ngood\t3\n";
+    assert_load_fails(tmp_write("cr.tsv", cr, sizeof cr - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "cr.tsv:1: column 2 is named 'Sentiment\\r', with a control character");
+    /* Many columns: found by sorting, not by comparing every pair. */
+    size_t cols = 50000, cap = cols * 16 + 64, n = 0;
+    char *big = malloc(cap);
+    ck_assert_ptr_nonnull(big);
+    n += (size_t)sprintf(big + n, "Phrase");
+    for (size_t k = 0; k < cols; k++)
+        n += (size_t)sprintf(big + n, "\tc%zu", k);
+    n += (size_t)sprintf(big + n, "\tc7\ngood");
+    for (size_t k = 0; k <= cols; k++)
+        big[n++] = '\t';
+    big[n++] = '\n';
+    assert_load_fails(tmp_write("big.tsv", big, n), NULL, LSTMSENT_ERR_HEADER,
+                      "big.tsv:1: two columns named 'c7' (columns 9 and 50002)");
+    free(big);
+    tmp_cleanup();
+}
+END_TEST
+
+/* One line-end rule for every line: "\n" or "\r\n" (a lone '\r' just before the end of the
+ * file too). The trimming of blank lines at the end used to strip every '\r' as well, so a
+ * last row "ok\t2\r\r\n" was accepted while the same row elsewhere was not. */
+START_TEST(test_carriage_returns_one_rule)
+{
+    const char last[] = "Phrase\tSentiment\nfine\t3\nok\t2\r\r\n";
+    assert_load_fails(tmp_write("last.tsv", last, sizeof last - 1), NULL, LSTMSENT_ERR_LABEL,
+                      "last.tsv:3: Sentiment '2\\r' is not an integer 0..4");
+    const char then_blank[] = "Phrase\tSentiment\nfine\t3\nok\t2\r\r\n\r\n\n";
+    assert_load_fails(tmp_write("tb.tsv", then_blank, sizeof then_blank - 1), NULL,
+                      LSTMSENT_ERR_LABEL, "tb.tsv:3: Sentiment '2\\r' is not an integer 0..4");
+    const char unterminated[] = "Phrase\tSentiment\nfine\t3\nok\t2\r\r";
+    assert_load_fails(tmp_write("un.tsv", unterminated, sizeof unterminated - 1), NULL,
+                      LSTMSENT_ERR_LABEL, "un.tsv:3: Sentiment '2\\r' is not an integer 0..4");
+    const char only_cr[] = "\r\r\n";
+    assert_load_fails(tmp_write("cr.tsv", only_cr, sizeof only_cr - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "(the first line is '\\r')");
+
+    /* What stays accepted: CRLF line ends, blank CRLF lines at the end, and a last line
+     * whose CRLF lost its LF. */
+    const char ok[] = "Phrase\tSentiment\r\nfine\t3\r\nok\t2\r\n\r\n\r\n\n\r";
+    const char lost_lf[] = "Phrase\tSentiment\r\nfine\t3\r\nok\t2\r";
+    const char *good[] = {ok, lost_lf};
+    const size_t size[] = {sizeof ok - 1, sizeof lost_lf - 1};
+    for (int i = 0; i < 2; i++) {
+        lstmsent_corpus *c;
+        ck_assert_int_eq(lstmsent_corpus_load_tsv(&c, tmp_write("ok.tsv", good[i], size[i]), NULL),
+                         LSTMSENT_OK);
+        ck_assert_uint_eq(lstmsent_corpus_phrase_count(c), 2);
+        ck_assert_int_eq(lstmsent_corpus_labels(c)[1], 2);
+        lstmsent_corpus_free(c);
+    }
+
+    /* The vocabulary reader shares the rule. */
+    lstmsent_corpus *v = SENTINEL;
+    const char words[] = "the\nrock\r\r\n";
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("v.txt", words, sizeof words - 1)),
+                     LSTMSENT_ERR_VOCAB);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "v.txt:2: word 'rock\\r' holds white space"));
+    ck_assert_ptr_eq(v, SENTINEL);
+    const char crlf_words[] = "the\r\nrock\r\n\r\n\r";
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("w.txt", crlf_words,
+                                                              sizeof crlf_words - 1)), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(v), 2);
+    lstmsent_corpus_free(v);
+    tmp_cleanup();
+}
+END_TEST
+
+/* Messages that quote input show control bytes escaped: a stray '\r' used to print raw,
+ * as "Sentiment '2' is not ..." with the cursor sent back over the line. */
+START_TEST(test_messages_escape_control_bytes)
+{
+    const char cr[] = "Phrase\tSentiment\nok\t2\r\r\nfine\t3\n";
+    assert_load_fails(tmp_write("cr.tsv", cr, sizeof cr - 1), NULL, LSTMSENT_ERR_LABEL,
+                      "cr.tsv:2: Sentiment '2\\r' is not an integer 0..4");
+    const char ctl[] = "Phr\x01" "ase\tSentiment\nok\t2\n";
+    assert_load_fails(tmp_write("ctl.tsv", ctl, sizeof ctl - 1), NULL, LSTMSENT_ERR_HEADER,
+                      "(the first line is 'Phr\\x01ase\\tSentiment')");
+    const char id[] = "PhraseId\tPhrase\n1\\\x7f\tok\n";
+    assert_load_fails(tmp_write("id.tsv", id, sizeof id - 1), NULL, LSTMSENT_ERR_FIELDS,
+                      "id.tsv:2: PhraseId '1\\\\\\x7f' is not an integer");
+
+    /* A terminal escape inside a word (not white space, so a token) stays inert. */
+    const char *phrases[] = {"the red"};
+    lstmsent_corpus *c;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, phrases, NULL, 1, NULL), LSTMSENT_OK);
+    int32_t ids[4];
+    size_t n;
+    ck_assert_int_eq(lstmsent_corpus_encode(c, "the \x1b[31mred", LSTMSENT_UNKNOWN_ERROR, ids, 4,
+                                            &n), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_str_eq(lstmsent_last_error(),
+                     "lstmsent_corpus_encode: word '\\x1b[31mred' is not in the vocabulary");
+    ck_assert_int_eq(lstmsent_corpus_word_id(c, "r\x7f" "ed", ids), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_str_eq(lstmsent_last_error(), "word 'r\\x7fed' is not in the vocabulary");
+    /* A long word is cut at a character boundary, so the message stays UTF-8. */
+    char word[1 + 80 + 1];
+    word[0] = 'a';
+    for (int i = 0; i < 40; i++)
+        memcpy(word + 1 + 2 * i, "\xc3\xa9", 2);
+    word[81] = '\0';
+    ck_assert_int_eq(lstmsent_corpus_word_id(c, word, ids), LSTMSENT_ERR_UNKNOWN_WORD);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "\xc3\xa9...' is not in the vocabulary"));
+    lstmsent_corpus_free(c);
+
+    const char dup[] = "a\x01" "b\nc\na\x01" "b\n";
+    lstmsent_corpus *v = SENTINEL;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("dup.txt", dup, sizeof dup - 1)),
+                     LSTMSENT_ERR_VOCAB);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "dup.txt:3: duplicate word 'a\\x01b' (line 1)"));
+    const char sp[] = "a\nb\x0b" "c\n";
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, tmp_write("sp.txt", sp, sizeof sp - 1)),
+                     LSTMSENT_ERR_VOCAB);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "sp.txt:2: word 'b\\x0bc' holds white space"));
+    ck_assert_ptr_eq(v, SENTINEL);
     tmp_cleanup();
 }
 END_TEST
@@ -760,6 +908,74 @@ START_TEST(test_vocab_file_errors)
 }
 END_TEST
 
+/* ---- special files ----------------------------------------------------------------------- */
+
+/* A FIFO with no writer used to block both readers for ever in open(); a character device
+ * was read as if it were a file (/dev/null as an empty one, /dev/zero without end). Both
+ * readers now refuse anything but a regular file, at once. */
+START_TEST(test_special_files_are_refused)
+{
+    tmp_write("x", "", 0);   /* makes tmpdir */
+    char fifo[256];
+    snprintf(fifo, sizeof fifo, "%s/f.tsv", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    assert_load_fails(fifo, NULL, LSTMSENT_ERR_IO, "not a regular file (a FIFO or pipe)");
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), fifo));
+    lstmsent_corpus *v = SENTINEL;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, fifo), LSTMSENT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "not a regular file (a FIFO or pipe)"));
+    ck_assert_ptr_eq(v, SENTINEL);
+
+    assert_load_fails("/dev/null", NULL, LSTMSENT_ERR_IO,
+                      "cannot read '/dev/null': not a regular file (a character device)");
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&v, "/dev/null"), LSTMSENT_ERR_IO);
+    ck_assert_ptr_eq(v, SENTINEL);
+    assert_load_fails(TEST_SRC_DIR, NULL, LSTMSENT_ERR_IO, "not a regular file (a directory)");
+    tmp_cleanup();
+}
+END_TEST
+
+/* /dev/stdin is whatever standard input is: a file redirected with '<' reads, a pipe is
+ * refused like any FIFO (docs/corpus.md). */
+START_TEST(test_dev_stdin)
+{
+    if (access("/dev/stdin", F_OK) != 0)
+        return;   /* no /dev/stdin on this system: nothing to check */
+    const char tsv[] = "Phrase\tSentiment\ngood\t3\n";
+    const char *path = tmp_write("in.tsv", tsv, sizeof tsv - 1);
+    int saved = dup(0);
+    ck_assert_int_ge(saved, 0);
+
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(dup2(fd, 0), 0);
+    close(fd);
+    lstmsent_corpus *c = SENTINEL;
+    lstmsent_status st = lstmsent_corpus_load_tsv(&c, "/dev/stdin", NULL);
+
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(dup2(p[0], 0), 0);
+    close(p[0]);
+    ck_assert_int_eq((int)write(p[1], tsv, sizeof tsv - 1), (int)(sizeof tsv - 1));
+    lstmsent_corpus *d = SENTINEL;
+    lstmsent_status piped = lstmsent_corpus_load_tsv(&d, "/dev/stdin", NULL);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", lstmsent_last_error());
+    close(p[1]);
+    ck_assert_int_eq(dup2(saved, 0), 0);
+    close(saved);
+
+    ck_assert_int_eq(st, LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_phrase_count(c), 1);
+    lstmsent_corpus_free(c);
+    ck_assert_int_eq(piped, LSTMSENT_ERR_IO);
+    ck_assert_ptr_eq(d, SENTINEL);
+    ck_assert_msg(strstr(msg, "not a regular file (a FIFO or pipe)") != NULL, "%s", msg);
+    tmp_cleanup();
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("corpus");
@@ -784,8 +1000,18 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_long_lines_have_no_limit);
     tcase_add_test(tc, test_file_errors_each_have_a_code);
     tcase_add_test(tc, test_byte_level_errors);
+    tcase_add_test(tc, test_messages_escape_control_bytes);
+    tcase_add_test(tc, test_carriage_returns_one_rule);
+    tcase_add_test(tc, test_header_column_names);
     tcase_add_test(tc, test_vocab_file_round_trip);
     tcase_add_test(tc, test_vocab_file_errors);
+    suite_add_tcase(s, tc);
+    /* Before the shared open path, a FIFO blocked for ever: the timeout makes that a
+     * failure rather than a hang. */
+    tc = tcase_create("special files");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_special_files_are_refused);
+    tcase_add_test(tc, test_dev_stdin);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "model_file.h"
 #include "safetensors.h"
@@ -775,6 +776,22 @@ START_TEST(test_seq_len_missing_is_30)
 }
 END_TEST
 
+/* Metadata values and tensor names from the file are quoted with control bytes escaped. */
+START_TEST(test_messages_escape_file_text)
+{
+    edit e1 = {.meta = {"head", "soft\x1b[31mmax"}};
+    expect_edit_fails(&e1, NULL, LSTMSENT_ERR_METADATA, "'head' = 'soft\\x1b[31mmax' is neither");
+    edit e2 = {.meta = {"format_version", "1\r"}};
+    expect_edit_fails(&e2, NULL, LSTMSENT_ERR_VERSION, "format version '1\\r' is not supported");
+    edit e3 = {.meta = {"seed", "7\n"}};
+    expect_edit_fails(&e3, NULL, LSTMSENT_ERR_METADATA, "'seed' = '7\\n' is not an integer");
+    edit e4 = {.add = "fc.\textra"};
+    expect_edit_fails(&e4, NULL, LSTMSENT_ERR_UNKNOWN_TENSOR, "unknown tensor 'fc.\\textra'");
+    edit e5 = {.meta = {"unknown", "p\x7f" "ad"}};
+    expect_edit_fails(&e5, NULL, LSTMSENT_ERR_METADATA, "'unknown' = 'p\\x7fad' is none of");
+}
+END_TEST
+
 START_TEST(test_load_arguments)
 {
     lstmsent_model *m = (lstmsent_model *)&m;
@@ -1212,6 +1229,377 @@ START_TEST(test_checkpoint_bad_files)
 }
 END_TEST
 
+/* ---- checksums -------------------------------------------------------------------------- */
+
+/* A tiny model of the fuzz target's sizes (a file of about 1 KB), saved with its
+ * vocabulary, as an image. */
+static unsigned char *tiny_image(size_t *len)
+{
+    static const char *const few[] = {"a good film", "a bad film", "not good"};
+    lstmsent_corpus *c;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, few, NULL, 3, NULL), LSTMSENT_OK);
+    lstmsent_model_options o;
+    lstmsent_model_options_default(&o, lstmsent_corpus_vocab_size(c));
+    o.embed_dim = 3;
+    o.hidden_dim = 2;
+    o.num_layers = 1;
+    o.output_size = 2;
+    o.seed = 7;
+    lstmsent_model *m;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m, c, path_a), LSTMSENT_OK);
+    lstmsent_model_free(m);
+    lstmsent_corpus_free(c);
+    return read_all(path_a, len);
+}
+
+/* Where the value of metadata key in img starts, and its length. */
+static size_t meta_value_at(const unsigned char *img, size_t len, const char *key, size_t *n)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    size_t k = strlen(pat);
+    for (size_t i = 8; i + k <= len; i++) {
+        if (memcmp(img + i, pat, k) == 0) {
+            const unsigned char *end = memchr(img + i + k, '"', len - i - k);
+            ck_assert_ptr_nonnull(end);
+            *n = (size_t)(end - (img + i + k));
+            return i + k;
+        }
+    }
+    ck_abort_msg("no metadata '%s'", key);
+    return 0;
+}
+
+/* Saving writes both checksums, and they are those of the file's contents. */
+START_TEST(test_checksums_are_written)
+{
+    size_t len;
+    unsigned char *img = tiny_image(&len);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    uint64_t h, d;
+    ck_assert_int_eq(lstmsent__st_checksums(f, &h, &d), LSTMSENT_OK);
+    char want[17];
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "checksum.header"), want);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)d);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "checksum.data"), want);
+    lstmsent__st_free(f);
+    free(img);
+
+    /* A checkpoint too. */
+    run a;
+    run_create(&a, 3, 77, 0.01);
+    int64_t epoch = 0;
+    train(&a, 2, &epoch);
+    ck_assert_int_eq(lstmsent_checkpoint_save(path_a, a.model, a.optim, a.sampler, a.corpus, 1,
+                                              2), LSTMSENT_OK);
+    img = read_all(path_a, &len);
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent__st_checksums(f, &h, &d), LSTMSENT_OK);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)d);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "checksum.data"), want);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
+    ck_assert_str_eq(lstmsent__st_meta_get(f, "checksum.header"), want);
+    lstmsent__st_free(f);
+    free(img);
+    run_free(&a);
+}
+END_TEST
+
+static void put_u64(unsigned char **p, uint64_t v)
+{
+    for (int k = 0; k < 8; k++)
+        *(*p)++ = (unsigned char)(v >> (8 * k));
+}
+
+static void put_text(unsigned char **p, const char *s)
+{
+    memcpy(*p, s, strlen(s) + 1);
+    *p += strlen(s) + 1;
+}
+
+/* The canonical form of docs/model-files.md, rebuilt here byte by byte: tensors and
+ * metadata by name, whatever their order in the file; the data by tensor name, whatever
+ * its layout. */
+START_TEST(test_checksum_canonical_form)
+{
+    const float w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {-1, 0.5f};
+    const int64_t ws[2] = {2, 3}, bs[1] = {2};
+    const lstmsent__st_out_tensor order1[2] = {{"w", 2, ws, w}, {"b", 1, bs, b}};
+    const lstmsent__st_out_tensor order2[2] = {{"b", 1, bs, b}, {"w", 2, ws, w}};
+    const lstmsent__st_pair meta1[4] = {{"checksum.data", "x"}, {"zeta", "1"},
+                                        {"alpha", "two\nlines"}, {"checksum.header", ""}};
+    const lstmsent__st_pair meta2[4] = {{"alpha", "two\nlines"}, {"checksum.header", "y"},
+                                        {"zeta", "1"}, {"checksum.data", ""}};
+    unsigned char canon[512], *p = canon;
+    put_u64(&p, 2);
+    put_text(&p, "b");
+    put_text(&p, "F32");
+    put_u64(&p, 1);
+    put_u64(&p, 2);
+    put_text(&p, "w");
+    put_text(&p, "F32");
+    put_u64(&p, 2);
+    put_u64(&p, 2);
+    put_u64(&p, 3);
+    put_u64(&p, 2);
+    put_text(&p, "alpha");
+    put_text(&p, "two\nlines");
+    put_text(&p, "zeta");
+    put_text(&p, "1");
+    unsigned char le[32];   /* b then w, little-endian */
+    for (int i = 0; i < 8; i++) {
+        float v = i < 2 ? b[i] : w[i - 2];
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        for (int k = 0; k < 4; k++)
+            le[4 * i + k] = (unsigned char)(u >> (8 * k));
+    }
+    char want_h[17], want_d[17];
+    snprintf(want_h, sizeof want_h, "%016llx",
+             (unsigned long long)XXH3_64bits(canon, (size_t)(p - canon)));
+    snprintf(want_d, sizeof want_d, "%016llx", (unsigned long long)XXH3_64bits(le, sizeof le));
+
+    const lstmsent__st_out_tensor *orders[2] = {order1, order2};
+    const lstmsent__st_pair *metas[2] = {meta1, meta2};
+    for (int k = 0; k < 2; k++) {
+        unsigned char *img;
+        size_t len;
+        ck_assert_int_eq(lstmsent__st_serialize_f32(&img, &len, orders[k], 2, metas[k], 4),
+                         LSTMSENT_OK);
+        lstmsent__st_file *f;
+        ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+        ck_assert_str_eq(lstmsent__st_meta_get(f, "checksum.header"), want_h);
+        ck_assert_str_eq(lstmsent__st_meta_get(f, "checksum.data"), want_d);
+        uint64_t h, d;
+        ck_assert_int_eq(lstmsent__st_checksums(f, &h, &d), LSTMSENT_OK);
+        ck_assert_uint_eq(h, XXH3_64bits(canon, (size_t)(p - canon)));
+        ck_assert_uint_eq(d, XXH3_64bits(le, sizeof le));
+        lstmsent__st_free(f);
+        free(img);
+    }
+    /* Without the keys the writer adds none. */
+    unsigned char *img;
+    size_t len;
+    ck_assert_int_eq(lstmsent__st_serialize_f32(&img, &len, order1, 2, meta1 + 1, 2),
+                     LSTMSENT_OK);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_uint_eq(f->n_meta, 2);
+    ck_assert_ptr_null(lstmsent__st_meta_get(f, "checksum.header"));
+    lstmsent__st_free(f);
+    free(img);
+}
+END_TEST
+
+/* Load img from memory as a model: the status, and nothing handed back on failure. */
+static lstmsent_status load_image(const unsigned char *img, size_t len)
+{
+    lstmsent__st_file *f = NULL;
+    lstmsent_status st = lstmsent__st_parse(&f, img, len);
+    if (st != LSTMSENT_OK)
+        return st;
+    lstmsent_model *m = NULL;
+    lstmsent_corpus *v = NULL;
+    st = lstmsent__model_from_st(&m, &v, f, "flip", NULL);
+    if (st == LSTMSENT_OK) {
+        lstmsent_model_free(m);
+        lstmsent_corpus_free(v);
+    } else {
+        ck_assert_ptr_null(m);
+        ck_assert_ptr_null(v);
+    }
+    lstmsent__st_free(f);
+    return st;
+}
+
+/* Every single flipped bit anywhere in a model file is refused: the length, the header's
+ * tensor table, the metadata (the seed and the library version among it, which nothing
+ * else checks), the padding and every bit of the data, which only the checksum sees. */
+START_TEST(test_every_flipped_bit_is_refused)
+{
+    size_t len;
+    unsigned char *img = tiny_image(&len);
+    uint64_t n = 0;
+    for (int k = 7; k >= 0; k--)
+        n = n << 8 | img[k];
+    size_t seed_n, ver_n;
+    size_t seed_at = meta_value_at(img, len, "seed", &seed_n);
+    size_t ver_at = meta_value_at(img, len, "library_version", &ver_n);
+    ck_assert_uint_eq(seed_n, 1);
+    ck_assert_int_eq(load_image(img, len), LSTMSENT_OK);
+    size_t by_checksum = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            img[i] ^= (unsigned char)(1u << bit);
+            lstmsent_status st = load_image(img, len);
+            unsigned char c = img[i];
+            img[i] ^= (unsigned char)(1u << bit);
+            ck_assert_msg(st != LSTMSENT_OK, "byte %zu bit %d (of %zu; data from %zu): loaded",
+                          i, bit, len, (size_t)(8 + n));
+            by_checksum += st == LSTMSENT_ERR_CHECKSUM;
+            if (i >= 8 + n)   /* the data */
+                ck_assert_msg(st == LSTMSENT_ERR_CHECKSUM, "data byte %zu bit %d: status %d: %s",
+                              i - 8 - (size_t)n, bit, st, lstmsent_last_error());
+            int printable = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+            if (i == seed_at && c >= '0' && c <= '9')
+                ck_assert_msg(st == LSTMSENT_ERR_CHECKSUM, "seed '%c': status %d", c, st);
+            if (i >= ver_at && i < ver_at + ver_n && printable)
+                ck_assert_msg(st == LSTMSENT_ERR_CHECKSUM, "library_version byte %zu '%c': "
+                              "status %d", i - ver_at, c, st);
+        }
+    }
+    ck_assert_uint_ge(by_checksum, 8 * (len - 8 - n));
+    free(img);
+}
+END_TEST
+
+/* The same for a checkpoint, restored into handles that stay as they were. */
+START_TEST(test_every_flipped_bit_in_a_checkpoint_is_refused)
+{
+    static const char *const few[] = {"a good film", "a bad film", "not good"};
+    lstmsent_corpus *c;
+    lstmsent_dataset *d;
+    lstmsent_sampler *s;
+    ck_assert_int_eq(lstmsent_corpus_create(&c, few, NULL, 3, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_dataset_create(&d, c, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_sampler_create(&s, d, 1), LSTMSENT_OK);
+    lstmsent_model_options o;
+    lstmsent_model_options_default(&o, lstmsent_corpus_vocab_size(c));
+    o.embed_dim = 3;
+    o.hidden_dim = 2;
+    o.num_layers = 1;
+    o.output_size = 2;
+    lstmsent_model *m;
+    lstmsent_optim *opt;
+    ck_assert_int_eq(lstmsent_model_create(&m, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&opt, m, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_sampler_draw(s, 5), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_checkpoint_save(path_a, m, opt, s, c, 12, 345), LSTMSENT_OK);
+    size_t len;
+    unsigned char *img = read_all(path_a, &len);
+    uint64_t n = 0;
+    for (int k = 7; k >= 0; k--)
+        n = n << 8 | img[k];
+    /* Other handles of the same shapes; a new epoch, so that a restore would show. */
+    o.seed = 99;
+    lstmsent_model *m2;
+    lstmsent_optim *opt2;
+    ck_assert_int_eq(lstmsent_model_create(&m2, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_optim_create_adam(&opt2, m2, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_sampler_draw(s, 2), LSTMSENT_OK);
+    size_t np;
+    float *before = params_copy(m2, &np);
+    lstmsent__st_file *f;
+    size_t by_checksum = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            img[i] ^= (unsigned char)(1u << bit);
+            lstmsent_status st = lstmsent__st_parse(&f, img, len);
+            if (st == LSTMSENT_OK) {
+                int64_t epoch = -1, step = -1;
+                st = lstmsent__checkpoint_from_st(f, "flip", m2, opt2, s, &epoch, &step);
+                lstmsent__st_free(f);
+                ck_assert(epoch == -1 && step == -1);
+            }
+            img[i] ^= (unsigned char)(1u << bit);
+            ck_assert_msg(st != LSTMSENT_OK, "byte %zu bit %d: restored", i, bit);
+            by_checksum += st == LSTMSENT_ERR_CHECKSUM;
+            if (i >= 8 + n)
+                ck_assert_msg(st == LSTMSENT_ERR_CHECKSUM, "data byte %zu bit %d: status %d",
+                              i - 8 - (size_t)n, bit, st);
+            ck_assert(memcmp(before, lstmsent__model_params(m2, NULL), np * sizeof *before) == 0);
+            ck_assert_int_eq(lstmsent_optim_step_count(opt2), 0);
+            size_t rows;
+            lstmsent_sampler_rows(s, &rows);
+            ck_assert_uint_eq(rows, 2);
+        }
+    }
+    ck_assert_uint_gt(by_checksum, 8 * (len - 8 - n));   /* the data, and the metadata */
+    ck_assert_int_eq(lstmsent_checkpoint_load(path_a, m2, opt2, s, NULL, NULL), LSTMSENT_OK);
+    free(before);
+    free(img);
+    lstmsent_optim_free(opt2);
+    lstmsent_model_free(m2);
+    lstmsent_optim_free(opt);
+    lstmsent_model_free(m);
+    lstmsent_sampler_free(s);
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* Files without the keys load as before; keys that are there must be well formed, both
+ * of them, and match; the messages say which. */
+START_TEST(test_checksum_keys)
+{
+    size_t len, elen;
+    unsigned char *img = valid_image(&len);
+    edit none = {.meta = {"checksum.header", NULL, "checksum.data", NULL}};
+    unsigned char *bare = rewrite(img, len, &none, &elen);
+    expect_load_ok(bare, elen, NULL);
+    lstmsent__st_file *f;
+    ck_assert_int_eq(lstmsent__st_parse(&f, bare, elen), LSTMSENT_OK);
+    ck_assert_ptr_null(lstmsent__st_meta_get(f, "checksum.data"));
+    lstmsent__st_free(f);
+    free(bare);
+
+    edit one = {.meta = {"checksum.data", NULL}};
+    expect_edit_fails(&one, NULL, LSTMSENT_ERR_METADATA,
+                      "metadata has 'checksum.header' but no 'checksum.data'");
+    edit other = {.meta = {"checksum.header", NULL}};
+    expect_edit_fails(&other, NULL, LSTMSENT_ERR_METADATA,
+                      "metadata has 'checksum.data' but no 'checksum.header'");
+
+    /* Values patched in place (a rewrite would compute them anew). */
+    size_t hn, dn;
+    size_t h_at = meta_value_at(img, len, "checksum.header", &hn);
+    size_t d_at = meta_value_at(img, len, "checksum.data", &dn);
+    ck_assert_uint_eq(hn, 16);
+    ck_assert_uint_eq(dn, 16);
+    unsigned char *bad = malloc(len);
+    const struct {
+        size_t at;
+        const char *value;
+        lstmsent_status want;
+        const char *text;
+    } cases[] = {
+        {h_at, "0123456789abcdeG", LSTMSENT_ERR_METADATA,
+         "metadata 'checksum.header' = '0123456789abcdeG' is not 16 lowercase hex digits"},
+        {d_at, "0123456789ABCDEF", LSTMSENT_ERR_METADATA,
+         "metadata 'checksum.data' = '0123456789ABCDEF' is not 16 lowercase hex digits"},
+        {d_at, "\\r23456789abcdef", LSTMSENT_ERR_METADATA, "= '\\r23456789abcdef' is not"},
+        {h_at, "0000000000000000", LSTMSENT_ERR_CHECKSUM,
+         "the header (tensor names, dtypes, shapes and metadata) does not match its checksum"},
+        {d_at, "0000000000000000", LSTMSENT_ERR_CHECKSUM,
+         "the tensor data does not match its checksum"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(bad, img, len);
+        size_t vn = strlen(cases[i].value);
+        if (vn == 16) {
+            memcpy(bad + cases[i].at, cases[i].value, 16);
+            expect_load_fails(bad, len, NULL, cases[i].want, cases[i].text);
+        } else {
+            /* "\r" escaped in JSON: two bytes for one character, so the value is 16 long. */
+            ck_assert_uint_eq(vn, 17);
+            memcpy(bad + cases[i].at, cases[i].value, 17);
+            expect_load_fails(bad, len, NULL, cases[i].want, cases[i].text);
+        }
+    }
+    /* A changed seed, which no other rule checks, is caught by the header's checksum. */
+    memcpy(bad, img, len);
+    size_t sn;
+    size_t s_at = meta_value_at(bad, len, "seed", &sn);
+    bad[s_at] = bad[s_at] == '5' ? '6' : '5';
+    expect_load_fails(bad, len, NULL, LSTMSENT_ERR_CHECKSUM, "the header");
+    free(bad);
+    free(img);
+}
+END_TEST
+
 /* ---- the fuzz seeds --------------------------------------------------------------------- */
 
 /* tests/fuzz/corpus_model/ (tests/fuzz/gen_model_seeds.py): every valid-* seed loads as a
@@ -1293,6 +1681,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_nonfinite);
     tcase_add_test(tc, test_vocabulary_checks);
     tcase_add_test(tc, test_metadata_checks);
+    tcase_add_test(tc, test_messages_escape_file_text);
     tcase_add_test(tc, test_unknown_policy_round_trip);
     tcase_add_test(tc, test_seq_len_missing_is_30);
     tcase_add_test(tc, test_load_arguments);
@@ -1304,6 +1693,16 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_checkpoint_mismatch_leaves_handles);
     tcase_add_test(tc, test_checkpoint_bad_files);
     tcase_add_test(tc, test_seed_corpus_labels);
+    tcase_add_test(tc, test_checksums_are_written);
+    tcase_add_test(tc, test_checksum_canonical_form);
+    tcase_add_test(tc, test_checksum_keys);
+    suite_add_tcase(s, tc);
+    /* Every bit of two small files (1,280 and 3,424 bytes) flipped in turn: 37,632 loads. */
+    tc = tcase_create("flipped bits");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_every_flipped_bit_is_refused);
+    tcase_add_test(tc, test_every_flipped_bit_in_a_checkpoint_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

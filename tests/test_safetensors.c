@@ -656,6 +656,26 @@ END_TEST
 
 /* ---- what the model loader builds on --------------------------------------------------- */
 
+/* Names, keys and dtypes from the file appear in messages with control bytes escaped
+ * (a tensor named with an escape sequence must not drive the terminal that prints it). */
+START_TEST(test_messages_escape_names)
+{
+    expect_header_format("{\"a\\u001b[2J\":{\"dtype\":\"F32\",\"shape\":[1],"
+                         "\"data_offsets\":[4,8]}}", 8,
+                         "tensor 'a\\x1b[2J': data_offsets [4, 8] leave a gap");
+    expect_header_format("{\"w\":{\"dtype\":\"F\\r32\",\"shape\":[],\"data_offsets\":[0,4]}}",
+                         4, "tensor 'w': unknown dtype 'F\\r32'");
+    expect_header_format("{\"w\\t1\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4],"
+                         "\"x\\u007f\":1}}", 4, "tensor 'w\\t1': unknown field 'x\\x7f'");
+    expect_header_format("{\"__metadata__\":{\"k\\n\":1},\"w\":{\"dtype\":\"F32\",\"shape\":[],"
+                         "\"data_offsets\":[0,4]}}", 4,
+                         "'__metadata__' value of 'k\\n' is not a string");
+    expect_header_format("{\"a\\u0001\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},"
+                         "\"a\\u0001\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[4,8]}}", 8,
+                         "tensor name 'a\\x01' appears twice");
+}
+END_TEST
+
 START_TEST(test_load_f32_checks)
 {
     size_t len;
@@ -986,6 +1006,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_unknown_dtype);
     tcase_add_test(tc, test_data_longer_than_declared);
     tcase_add_test(tc, test_entry_schema);
+    tcase_add_test(tc, test_messages_escape_names);
     tcase_add_test(tc, test_load_f32_checks);
     tcase_add_test(tc, test_check_finite);
     tcase_add_test(tc, test_read_file_errors);

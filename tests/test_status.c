@@ -21,7 +21,7 @@ START_TEST(test_strerror_every_code)
     /* Every code from OK down to the last has its own text, distinct from the others. */
     const char *seen[64];
     int n = 0;
-    for (int code = 0; code >= LSTMSENT_ERR_DIGEST; code--) {
+    for (int code = 0; code >= LSTMSENT_ERR_CHECKSUM; code--) {
         const char *s = lstmsent_strerror(code);
         ck_assert_ptr_nonnull(s);
         ck_assert_str_ne(s, "unknown status");
@@ -29,7 +29,8 @@ START_TEST(test_strerror_every_code)
             ck_assert_str_ne(s, seen[i]);
         seen[n++] = s;
     }
-    ck_assert_str_eq(lstmsent_strerror(LSTMSENT_ERR_DIGEST - 1), "unknown status");
+    ck_assert_str_eq(lstmsent_strerror(LSTMSENT_ERR_CHECKSUM - 1), "unknown status");
+    ck_assert_int_eq(LSTMSENT_ERR_CHECKSUM, -27);
     ck_assert_str_eq(lstmsent_strerror(1), "unknown status");
 }
 END_TEST
@@ -73,6 +74,38 @@ START_TEST(test_message_is_per_thread)
 }
 END_TEST
 
+/* Input in messages: control bytes, backslashes and broken UTF-8 escaped, cuts at a
+ * character boundary. */
+START_TEST(test_quote_escapes_and_cuts)
+{
+    char q[LSTMSENT__QUOTE_CAP];
+    ck_assert_str_eq(lstmsent__quote(q, "2\r", 2, 40), "2\\r");
+    ck_assert_str_eq(lstmsent__quote(q, "a\tb\nc\\d", 7, 40), "a\\tb\\nc\\\\d");
+    ck_assert_str_eq(lstmsent__quote(q, "\x01\x1b[31m\x7f", 7, 40), "\\x01\\x1b[31m\\x7f");
+    ck_assert_str_eq(lstmsent__quote(q, "\0x", 2, 40), "\\x00x");
+    ck_assert_str_eq(lstmsent__quote(q, "caf\xc3\xa9 \xe2\x82\xac", 9, 40), "caf\xc3\xa9 \xe2\x82\xac");
+    ck_assert_str_eq(lstmsent__quote(q, "\xff\xc3", 2, 40), "\\xff\\xc3");
+    ck_assert_str_eq(lstmsent__quote(q, "\xed\xa0\x80", 3, 40), "\\xed\\xa0\\x80"); /* surrogate */
+    ck_assert_str_eq(lstmsent__quote(q, "", 0, 40), "");
+    ck_assert_str_eq(lstmsent__quote(q, "abcdef", 6, 4), "abcd...");
+    /* 'a' and 40 two-byte characters, cut at 60 bytes: the character that starts at byte 59
+     * is kept whole, not split. */
+    char word[1 + 80];
+    word[0] = 'a';
+    for (int i = 0; i < 40; i++)
+        memcpy(word + 1 + 2 * i, "\xc3\xa9", 2);
+    lstmsent__quote(q, word, sizeof word, 60);
+    ck_assert_uint_eq(strlen(q), 1 + 60 + 3);
+    ck_assert_str_eq(q + 1 + 58, "\xc3\xa9...");
+    ck_assert(lstmsent__utf8_valid(q, strlen(q), NULL));
+    /* The worst case fits: every byte escaped, the longest cut asked for. */
+    char ctl[100];
+    memset(ctl, 1, sizeof ctl);
+    lstmsent__quote(q, ctl, sizeof ctl, 1000);
+    ck_assert_uint_eq(strlen(q), 60 * 4 + 3);
+}
+END_TEST
+
 START_TEST(test_mul_size_overflow)
 {
     size_t out = 7;
@@ -104,6 +137,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_fail_records_message);
     tcase_add_test(tc, test_long_message_is_cut_not_overflowed);
     tcase_add_test(tc, test_message_is_per_thread);
+    tcase_add_test(tc, test_quote_escapes_and_cuts);
     tcase_add_test(tc, test_mul_size_overflow);
     tcase_add_test(tc, test_aligned_floats_zeroed);
     suite_add_tcase(s, tc);

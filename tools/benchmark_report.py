@@ -14,6 +14,9 @@ import re
 import subprocess
 
 STEP_GFLOP = 6.8   # one tutorial-size training step (B = 32, T = 30)
+# Sections of the page after this line are written by hand from other tools' runs
+# (tools/bench_load.c, ...) and carried over when the page is rewritten.
+KEPT_MARK = "<!-- kept by hand below this line -->"
 
 
 def sh(cmd):
@@ -79,7 +82,9 @@ def main():
     w("# Benchmarks: liblstmsent beside PyTorch 1.13")
     w("")
     w("Written by `tools/benchmark.sh` (do not edit by hand; rerun it). Every number below "
-      "was measured in that one run; ratios are PyTorch's time over liblstmsent's.")
+      "was measured in that one run; ratios are PyTorch's time over liblstmsent's. The "
+      "sections after the line `%s` at the end are measured by their own tools, kept by "
+      "hand, and carried over when this page is rewritten." % KEPT_MARK)
     w("")
     w("## Machine and environment")
     w("")
@@ -310,8 +315,13 @@ def main():
         w("- PyTorch's mean over liblstmsent's: **%.1fx** (the two were not timed side by side;"
           " see the conditions above)" % (sum(walls) / len(walls) / float(c_wall.group(1))))
     w("")
+    kept = ""
+    if os.path.exists(a.out):
+        old = open(a.out).read()
+        if KEPT_MARK in old:
+            kept = old[old.index(KEPT_MARK):]
     with open(a.out, "w") as f:
-        f.write("\n".join(L) + "\n")
+        f.write("\n".join(L) + "\n" + kept)
 
 
 def env_of(d):

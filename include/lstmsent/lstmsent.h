@@ -148,7 +148,8 @@ typedef enum lstmsent_status {
     LSTMSENT_ERR_UNKNOWN_TENSOR = -23,/* a model file holds a tensor the model does not know */
     LSTMSENT_ERR_METADATA = -24,      /* a model file's metadata is missing or malformed */
     LSTMSENT_ERR_VERSION = -25,       /* a model file of another format or format version */
-    LSTMSENT_ERR_DIGEST = -26         /* a vocabulary does not match its recorded digest */
+    LSTMSENT_ERR_DIGEST = -26,        /* a vocabulary does not match its recorded digest */
+    LSTMSENT_ERR_CHECKSUM = -27       /* a model file's checksum does not match its contents */
 } lstmsent_status;
 
 /* A static text for a status code ("unknown status" for a value that is none). */
@@ -214,11 +215,14 @@ LSTMSENT_API void lstmsent_corpus_options_default(lstmsent_corpus_options *opts)
 
 /* Load a Kaggle-layout TSV file: a header line, tab-separated fields, columns found by
  * name (Phrase required; PhraseId, SentenceId and Sentiment when present; others are
- * ignored). UTF-8, "\n" or "\r\n" line ends, no quoting, no limit on a line's length.
+ * ignored; every column named, no name twice, no control character in a name). UTF-8, "\n" or "\r\n" line ends, no quoting, no limit on a line's length.
  * Blank lines at the end are ignored; any other blank line is a row (an error unless
  * Phrase is the only column). Without PhraseId the phrase ids are the row numbers 1..n,
  * without SentenceId the sentence ids are 0. opts may be NULL for the defaults. Each bad
- * input has its own status, and the message names the file and line: docs/corpus.md. */
+ * input has its own status, and the message names the file and line: docs/corpus.md.
+ * Only a regular file is read: a directory, FIFO or pipe, character device or socket fails
+ * at once with LSTMSENT_ERR_IO (never waiting for a writer), so /dev/stdin works when
+ * standard input is redirected from a file and fails when it is a pipe. */
 LSTMSENT_API lstmsent_status lstmsent_corpus_load_tsv(lstmsent_corpus **out, const char *path,
                                                       const lstmsent_corpus_options *opts);
 
@@ -278,7 +282,8 @@ LSTMSENT_API lstmsent_status lstmsent_corpus_save_vocab(const lstmsent_corpus *c
                                                         const char *path);
 /* A corpus with no phrases whose vocabulary is read from a file written by
  * lstmsent_corpus_save_vocab (word counts are then 0). Empty or duplicate words, and words
- * holding white space, fail with LSTMSENT_ERR_VOCAB. */
+ * holding white space, fail with LSTMSENT_ERR_VOCAB. Only a regular file is read, as for
+ * lstmsent_corpus_load_tsv. */
 LSTMSENT_API lstmsent_status lstmsent_corpus_load_vocab(lstmsent_corpus **out, const char *path);
 
 /* ------------------------------------------------------------------------------------
@@ -548,7 +553,8 @@ LSTMSENT_API double lstmsent_optim_get_lr(const lstmsent_optim *optim);
  * name (lstmsent_model_param_info), so PyTorch's load_state_dict takes it, and metadata
  * holding the format, the library version, every model option and, when vocab is not
  * NULL, that corpus's vocabulary (its words in id order, their count and an FNV-1a
- * digest), so that a loaded model encodes text as it was trained. vocab needs
+ * digest), so that a loaded model encodes text as it was trained, and XXH3-64 checksums
+ * of the header's contents and of the tensor data, which loading verifies. vocab needs
  * vocab_size + 1 or + 2 embedding rows (LSTMSENT_ERR_MISMATCH otherwise). The save is
  * atomic: a temporary file in the same directory, flushed, fsync'd and renamed over path;
  * a failed save (LSTMSENT_ERR_IO) leaves the previous file at path as it was. */
@@ -570,9 +576,11 @@ LSTMSENT_API void lstmsent_load_options_default(lstmsent_load_options *opts);
  * a file without this library's metadata (a bare state_dict) gets its sizes from the
  * tensors' shapes and the other options at their defaults (docs/model-files.md). Every
  * tensor the model needs must be there, F32, with its shape; each failure has its own
- * status and message. vocab_out (may be NULL) gets a corpus with the file's vocabulary
- * (no phrases), or NULL when the file holds none. opts may be NULL for the defaults. On
- * failure *out and *vocab_out are NULL and nothing is left allocated. */
+ * status and message. A file that carries checksums must match them
+ * (LSTMSENT_ERR_CHECKSUM: the file is damaged); one without (a PyTorch export) loads
+ * unchecked. Only a regular file is read. vocab_out (may be NULL) gets a corpus with the
+ * file's vocabulary (no phrases), or NULL when the file holds none. opts may be NULL for
+ * the defaults. On failure *out and *vocab_out are NULL and nothing is left allocated. */
 LSTMSENT_API lstmsent_status lstmsent_model_load(lstmsent_model **out,
                                                  lstmsent_corpus **vocab_out,
                                                  const char *path,
@@ -592,8 +600,9 @@ LSTMSENT_API lstmsent_status lstmsent_checkpoint_save(const char *path,
  * aside), optim made for that model with the same Adam betas, eps and weight decay (its
  * learning rate is replaced by the checkpoint's, which a schedule may have changed with
  * lstmsent_optim_set_lr), sampler (may be NULL: its state in the file is then ignored)
- * over a dataset of the same number of rows; otherwise LSTMSENT_ERR_MISMATCH. epoch and step may be NULL. All or nothing: the file is
- * checked whole before any handle changes, so a failed load leaves them as they were.
+ * over a dataset of the same number of rows; otherwise LSTMSENT_ERR_MISMATCH. epoch and
+ * step may be NULL. All or nothing: the file is checked whole, its checksums included,
+ * before any handle changes, so a failed load leaves them as they were.
  * Training continued from here gives the same numbers, bit for bit, as the run that
  * saved it (same thread count; the LSTM state a loop carries between batches is the
  * caller's to save). */

@@ -3,7 +3,7 @@
 model files and checkpoints, valid and bad, in the configuration the target's fixed
 handles use (tests/fuzz/fuzz_model.c): the vocabulary of "a good film", "a bad film",
 "not good" (5 words, 6 embedding rows), E = 3, H = 2, 1 layer, O = 2, Adam's defaults, a
-sampler over 3 rows. Needs only numpy:
+sampler over 3 rows; some with checksums. Needs numpy and xxhash (python3-xxhash):
 
     /usr/bin/python3 tests/fuzz/gen_model_seeds.py tests/fuzz/corpus_model
 """
@@ -98,6 +98,20 @@ def main():
         m = dict(ck_m)
         m[key] = value
         write(name + ".safetensors", ck_t, m)
+
+    # Files with checksums, as the library writes them, and damaged ones.
+    st_file.write(os.path.join(out, "valid-checksums.safetensors"), base, meta, True)
+    st_file.write(os.path.join(out, "valid-checksums-checkpoint.safetensors"), ck_t, ck_m, True)
+    sums = st_file.checksums(base, meta)
+    changed = [(n, a.copy()) for n, a in base]
+    changed[2][1][0, 0] += 1.0
+    write("bad-checksum-data.safetensors", changed, dict(meta, **sums))
+    write("bad-checksum-header.safetensors", base, dict(meta, seed="1", **sums))
+    write("bad-checksum-malformed.safetensors", base,
+          dict(meta, **{"checksum.header": sums["checksum.header"],
+                        "checksum.data": sums["checksum.data"].upper()}))
+    write("bad-checksum-one-key.safetensors", base,
+          dict(meta, **{"checksum.header": sums["checksum.header"]}))
     print("seeds written to %s" % out)
 
 
