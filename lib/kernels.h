@@ -129,8 +129,8 @@ typedef struct lstmsent__eval_plan {
     const int32_t *base;   // (parts + 1)
     const int32_t *perm;   // (rows)
     const int32_t *join;   // (rows / 8)
-    const int32_t *leave;  // (rows / 8) block k runs steps before leave[k] only (T: all);
-                           // within a part, the blocks that leave earlier come later
+    const int32_t *steps;  // (rows) position q runs steps before steps[q] only (T: all);
+                           // within a part, the positions that stop earlier come later
     const int32_t *src;    // (rows)
 } lstmsent__eval_plan;
 

@@ -235,10 +235,10 @@ static void eval_rows(void *ctx, int part, int parts)
         return;
     float *g = j->gates + (size_t)r0 * G, *hb = j->hbuf + (size_t)r0 * H;
     int R = 0;        // rows running: r0 .. r0 + R
-    int lim = r1;     // blocks from lim on have left
+    int lim = r1;     // positions from lim on have run all their steps
     for (int t = 0; t < j->T; t++) {
-        while (lim > r0 && pl->leave[(lim - 8) / 8] <= t)
-            lim -= 8;
+        while (lim > r0 && pl->steps[lim - 1] <= t)
+            lim--;
         /* Blocks joining now take their sources' states of step t - 1 (not yet advanced);
          * at t = 0 every row starts from its incoming state, already in place. */
         while (r0 + R < lim && pl->join[(r0 + R) / 8] <= t) {

@@ -641,7 +641,7 @@ static void layout(const lstmsent_model *m, activations *a, carver *cv, int32_t 
 static size_t plan_ints(int32_t B, int32_t T)
 {
     const size_t B8 = ((size_t)B + 7) / 8 * 8;
-    return 7 * B8 + 2 * (B8 / 8) + (MAX_PARTS + 1) + (size_t)T + 1;
+    return 8 * B8 + B8 / 8 + (MAX_PARTS + 1) + (size_t)T + 1;
 }
 
 /* The ints of a training forward's plan (plan_train) for a (B, T) batch. */
@@ -840,54 +840,86 @@ static void sort_rows(int32_t *v, int32_t *tmp, int32_t n, const int32_t *ids, i
     }
 }
 
+/* The part the i-th longest row goes to: rounds of `parts` rows, every other one reversed. */
+static int snake_part(int32_t i, int parts)
+{
+    int32_t round = i / parts, j = i % parts;
+    return round % 2 == 0 ? j : parts - 1 - j;
+}
+
+/* The plan of a last-token evaluation forward: the rows sorted by length (pool_t + 1),
+ * longest first, and dealt to the parts one by one in snake order (snake_part), as a
+ * training plan deals them; every row joins at step 0 and runs exactly its own steps (the
+ * part's running rows shrink as they end; fillers run none). */
+static void plan_eval_shrink(activations *a, int32_t *perm, int32_t *pos, int32_t *src,
+                             int32_t *sorted, int32_t *count, int32_t *join, int32_t *steps,
+                             int32_t *base, int parts)
+{
+    const int32_t B = a->B, T = a->T, B8 = (int32_t)(((size_t)B + 7) / 8 * 8);
+    memset(count, 0, ((size_t)T + 1) * sizeof *count);
+    for (int32_t b = 0; b < B; b++)
+        count[T - 1 - a->pool_t[b]]++;
+    for (int32_t k = 0, sum = 0; k <= T; k++) {
+        int32_t c = count[k];
+        count[k] = sum;
+        sum += c;
+    }
+    for (int32_t b = 0; b < B; b++)
+        sorted[count[T - 1 - a->pool_t[b]]++] = b;
+    base[0] = 0;
+    for (int p = 0; p < parts; p++) {
+        int32_t q = base[p];
+        for (int32_t i = 0; i < B; i++)
+            if (snake_part(i, parts) == p)
+                perm[q++] = sorted[i];
+        base[p + 1] = q;
+    }
+    for (int32_t q = B; q < B8; q++)   // fillers: at the end of the last part, never run
+        perm[q] = -1;
+    base[parts] = B8;
+    for (int32_t q = 0; q < B8; q++) {
+        src[q] = -1;
+        steps[q] = perm[q] >= 0 ? a->pool_t[perm[q]] + 1 : 0;
+        if (perm[q] >= 0)
+            pos[perm[q]] = q;
+    }
+    for (int32_t k = 0; k < B8 / 8; k++)
+        join[k] = 0;
+}
+
 /* The plan of an evaluation forward (lstmsent__eval_plan) in ints (plan_ints of them),
  * over at most `parts` threads; share: with shared prefixes, else every row from step 0 in
- * batch order; shrink (last-token pooling, no sharing): the rows sorted by length, longest
- * first, dealt to the parts in blocks of 8 as a training plan is (plan_train), and each
- * block leaving after its longest row's last token. pos (B) gets each batch row's
- * position. */
+ * batch order; shrink (last-token pooling, no sharing): plan_eval_shrink. pos (B) gets
+ * each batch row's position. */
 static void plan_eval(activations *a, int32_t *ints, int parts, int share, int shrink,
                       lstmsent__eval_plan *pl, int32_t **pos_out)
 {
     const int32_t B = a->B, T = a->T, B8 = (int32_t)(((size_t)B + 7) / 8 * 8), nb = B8 / 8;
     int32_t *perm = ints, *pos = perm + B8, *src = pos + B8, *order = src + B8;
     int32_t *lcp = order + B8, *tmp = lcp + B8, *at = tmp + B8, *join = at + B8;
-    int32_t *leave = join + nb, *base = leave + nb, *count = base + MAX_PARTS + 1;
+    int32_t *steps = join + nb, *base = steps + B8, *count = base + MAX_PARTS + 1;
     parts = parts > MAX_PARTS ? MAX_PARTS : parts;
-    parts = parts > nb ? nb : parts;
-    const int32_t per = (nb + parts - 1) / parts * 8;
-    if (!shrink) {
-        parts = (B8 + per - 1) / per;   // no empty part
-        for (int p = 0; p <= parts; p++)
-            base[p] = p * per < B8 ? p * per : B8;
-    } else {
-        base[0] = 0;
-        for (int p = 0; p < parts; p++)
-            base[p + 1] = base[p] + 8 * ((nb - p + parts - 1) / parts);
+    parts = parts > (shrink ? B : nb) ? (shrink ? B : nb) : parts;
+    *pos_out = pos;
+    if (shrink) {
+        plan_eval_shrink(a, perm, pos, src, tmp, count, join, steps, base, parts);
+        *pl = (lstmsent__eval_plan){
+            .parts = parts, .base = base, .perm = perm, .join = join, .steps = steps,
+            .src = src,
+        };
+        return;
     }
+    const int32_t per = (nb + parts - 1) / parts * 8;
+    parts = (B8 + per - 1) / per;   // no empty part
+    for (int p = 0; p <= parts; p++)
+        base[p] = p * per < B8 ? p * per : B8;
 
-    for (int32_t q = 0; q < B8; q++)
+    for (int32_t q = 0; q < B8; q++) {
         order[q] = q;
+        steps[q] = T;
+    }
     if (share)
         sort_rows(order, tmp, B, a->ids, T);   // the fillers B .. B8-1 stay last
-    if (shrink) {
-        /* Stable counting sort by length (pool_t + 1), longest first, fillers last; then
-         * sorted block k goes to part k % parts. */
-        memset(count, 0, ((size_t)T + 1) * sizeof *count);
-        for (int32_t b = 0; b < B; b++)
-            count[T - 1 - a->pool_t[b]]++;
-        for (int32_t k = 0, sum = 0; k <= T; k++) {
-            int32_t c = count[k];
-            count[k] = sum;
-            sum += c;
-        }
-        for (int32_t b = 0; b < B; b++)
-            tmp[count[T - 1 - a->pool_t[b]]++] = b;
-        for (int32_t q = B; q < B8; q++)
-            tmp[q] = q;
-        for (int32_t k = 0; k < nb; k++)
-            memcpy(order + base[k % parts] + 8 * (k / parts), tmp + 8 * k, 8 * sizeof *order);
-    }
     for (int p = 0; p < parts; p++) {
         const int32_t lo = base[p], hi = base[p + 1];
         /* lcp: the steps each row (in sorted order) has in common with the one before;
@@ -920,10 +952,8 @@ static void plan_eval(activations *a, int32_t *ints, int parts, int share, int s
             perm[q] = order[i] < B ? order[i] : -1;
             tmp[q] = i;                // position -> sorted index
         }
-        for (int32_t q = lo; q < hi; q += 8) {
+        for (int32_t q = lo; q < hi; q += 8)
             join[q / 8] = lcp[tmp[q]];
-            leave[q / 8] = shrink ? (perm[q] >= 0 ? a->pool_t[perm[q]] + 1 : 0) : T;
-        }
         /* A row of a block joining at s > 0 starts from the last row before it (in sorted
          * order) that shares s - 1 ids... that is, whose own lcp is below s: it ran at s - 1
          * and its first s ids are this row's. */
@@ -942,10 +972,9 @@ static void plan_eval(activations *a, int32_t *ints, int parts, int share, int s
         if (perm[q] >= 0)
             pos[perm[q]] = q;
     *pl = (lstmsent__eval_plan){
-        .parts = parts, .base = base, .perm = perm, .join = join, .leave = leave,
+        .parts = parts, .base = base, .perm = perm, .join = join, .steps = steps,
         .src = src,
     };
-    *pos_out = pos;
 }
 
 /* Every layer of an evaluation-mode forward, after the per-id projection of layer 0:
@@ -1006,9 +1035,9 @@ static void forward_eval(lstmsent_model *m, activations *a, const lstmsent_hidde
                         shrink && hidden_out != NULL ? hidden_out->h : NULL,
                         shrink && hidden_out != NULL ? hidden_out->c : NULL);
     a->eval_row_steps = 0;
-    for (int32_t k = 0; k < B8 / 8; k++)
-        if (plan.leave[k] > plan.join[k])
-            a->eval_row_steps += 8 * (size_t)(plan.leave[k] - plan.join[k]);
+    for (int32_t q = 0; q < B8; q++)
+        if (plan.steps[q] > plan.join[q / 8])
+            a->eval_row_steps += (size_t)(plan.steps[q] - plan.join[q / 8]);
 
     /* A row that never ran (the same ids as the row before it) has its source's results. */
     for (int32_t b = 0; b < B; b++) {
@@ -1060,13 +1089,6 @@ static void proj_part(void *ctx, int part, int parts)
  * each step runs only the rows still inside their phrase: most of a batch of short phrases
  * is never computed. The sorted rows are dealt to the threads one by one (snake_part), so
  * that every part gets long and short rows alike. */
-
-/* The part the i-th longest row goes to: rounds of `parts` rows, every other one reversed. */
-static int snake_part(int32_t i, int parts)
-{
-    int32_t round = i / parts, j = i % parts;
-    return round % 2 == 0 ? j : parts - 1 - j;
-}
 
 /* Inverted dropout over a layer's output (N, H) in a shrinking plan, drawn in the order of
  * the positions, not of the packed rows: for t = 0, 1, ..., for each batch row b whose
