@@ -840,22 +840,11 @@ static void sort_rows(int32_t *v, int32_t *tmp, int32_t n, const int32_t *ids, i
     }
 }
 
-/* The part the i-th longest row goes to: rounds of `parts` rows, every other one reversed. */
-static int snake_part(int32_t i, int parts)
+/* sorted (B) gets the batch rows by length (pool_t + 1), longest first, ties in batch order
+ * (a stable counting sort, as pack_padded_sequence's sort); count (T + 1) is scratch. */
+static void sort_by_length(const activations *a, int32_t *sorted, int32_t *count)
 {
-    int32_t round = i / parts, j = i % parts;
-    return round % 2 == 0 ? j : parts - 1 - j;
-}
-
-/* The plan of a last-token evaluation forward: the rows sorted by length (pool_t + 1),
- * longest first, and dealt to the parts one by one in snake order (snake_part), as a
- * training plan deals them; every row joins at step 0 and runs exactly its own steps (the
- * part's running rows shrink as they end; fillers run none). */
-static void plan_eval_shrink(activations *a, int32_t *perm, int32_t *pos, int32_t *src,
-                             int32_t *sorted, int32_t *count, int32_t *join, int32_t *steps,
-                             int32_t *base, int parts)
-{
-    const int32_t B = a->B, T = a->T, B8 = (int32_t)(((size_t)B + 7) / 8 * 8);
+    const int32_t B = a->B, T = a->T;
     memset(count, 0, ((size_t)T + 1) * sizeof *count);
     for (int32_t b = 0; b < B; b++)
         count[T - 1 - a->pool_t[b]]++;
@@ -866,14 +855,38 @@ static void plan_eval_shrink(activations *a, int32_t *perm, int32_t *pos, int32_
     }
     for (int32_t b = 0; b < B; b++)
         sorted[count[T - 1 - a->pool_t[b]]++] = b;
+}
+
+/* Deal the sorted rows (B) out to the parts one by one, in rounds that go 0, 1, ...,
+ * parts-1 and then back (a snake), so that every part gets rows of every length and the
+ * longest ones are spread: the parts' work, and their last steps, come out nearly even.
+ * Part p gets positions base[p] .. base[p+1] - 1 (base: parts + 1), perm[q] the row at
+ * position q; each part's rows stay longest first. */
+static void deal_rows(int32_t *perm, int32_t *base, const int32_t *sorted, int32_t B, int parts)
+{
     base[0] = 0;
     for (int p = 0; p < parts; p++) {
         int32_t q = base[p];
-        for (int32_t i = 0; i < B; i++)
-            if (snake_part(i, parts) == p)
+        for (int32_t i = 0; i < B; i++) {
+            int32_t round = i / parts, j = i % parts;
+            if ((round % 2 == 0 ? j : parts - 1 - j) == p)
                 perm[q++] = sorted[i];
+        }
         base[p + 1] = q;
     }
+}
+
+/* The plan of a last-token evaluation forward: the rows sorted by length (pool_t + 1),
+ * longest first, and dealt to the parts one by one in snake order (deal_rows), as a
+ * training plan deals them; every row joins at step 0 and runs exactly its own steps (the
+ * part's running rows shrink as they end; fillers run none). */
+static void plan_eval_shrink(activations *a, int32_t *perm, int32_t *pos, int32_t *src,
+                             int32_t *sorted, int32_t *count, int32_t *join, int32_t *steps,
+                             int32_t *base, int parts)
+{
+    const int32_t B = a->B, B8 = (int32_t)(((size_t)B + 7) / 8 * 8);
+    sort_by_length(a, sorted, count);
+    deal_rows(perm, base, sorted, B, parts);
     for (int32_t q = B; q < B8; q++)   // fillers: at the end of the last part, never run
         perm[q] = -1;
     base[parts] = B8;
@@ -1087,7 +1100,7 @@ static void proj_part(void *ctx, int part, int parts)
  * nothing after a row's last token can reach its output or any gradient, so, as PyTorch's
  * pack_padded_sequence does, the rows are sorted by length (longest first, stably) and
  * each step runs only the rows still inside their phrase: most of a batch of short phrases
- * is never computed. The sorted rows are dealt to the threads one by one (snake_part), so
+ * is never computed. The sorted rows are dealt to the threads one by one (deal_rows), so
  * that every part gets long and short rows alike. */
 
 /* Inverted dropout over a layer's output (N, H) in a shrinking plan, drawn in the order of
@@ -1137,39 +1150,9 @@ static void plan_train(activations *a, int32_t *ints, int shrink, int packed)
         for (int32_t q = 0; q < B; q++)
             perm[q] = q;
     } else {
-        /* Stable counting sort by length, longest first: lengths are pool_t + 1. */
-        memset(count, 0, ((size_t)T + 2) * sizeof *count);
-        for (int32_t b = 0; b < B; b++)
-            count[T - 1 - a->pool_t[b]]++;
-        for (int32_t k = 0, sum = 0; k <= T; k++) {
-            int32_t c = count[k];
-            count[k] = sum;
-            sum += c;
-        }
-        for (int32_t b = 0; b < B; b++)
-            sorted[count[T - 1 - a->pool_t[b]]++] = b;
+        sort_by_length(a, sorted, count);
         steps = a->pool_t[sorted[0]] + 1;
-        if (packed) {
-            /* The sorted rows dealt out one by one, in rounds that go 0, 1, ..., parts-1 and
-             * then back (a snake), so that every part gets rows of every length and the
-             * longest ones are spread: the parts' work, and their last steps, come out
-             * nearly even. Each part's rows stay longest first. */
-            int32_t *fill = count;   // (parts) the next free position of each part
-            base[0] = 0;
-            for (int p = 0; p < parts; p++) {
-                int32_t size = 0;
-                for (int32_t i = 0; i < B; i++)
-                    size += snake_part(i, parts) == p;
-                base[p + 1] = base[p] + size;
-                fill[p] = base[p];
-            }
-            for (int32_t i = 0; i < B; i++)
-                perm[fill[snake_part(i, parts)]++] = sorted[i];
-        } else {
-            base[0] = 0;
-            base[1] = B;
-            memcpy(perm, sorted, (size_t)B * sizeof *perm);
-        }
+        deal_rows(perm, base, sorted, B, parts);
     }
     for (int32_t q = 0; q < B; q++)
         pos[perm[q]] = q;
