@@ -17,14 +17,17 @@ awk -F'\t' 'NF != 2 || $1 !~ /^[0-4]$/ { exit 1 }
               for (k = 1; k <= 5; k++) { s += p[k]; if (p[k] > p[best + 1]) best = k - 1 }
               if (s < 0.999 || s > 1.001 || best != $1) exit 1 }' plain.txt \
     || fail "malformed plain output: $(cat plain.txt)"
-# Documented: unknown words map to padding, so two lines of two unknown words each give
-# the same answer; \r\n is not part of the text.
+# Documented: every unknown word maps to the same id (the default policy), so two lines of
+# two unknown words each give the same answer; \r\n is not part of the text.
 [ "$(sed -n 3p plain.txt)" = "$(sed -n 4p plain.txt)" ] || fail "unknown-word lines differ"
 [ "$(sed -n 5p plain.txt)" = "$(sed -n 7p plain.txt)" ] || fail "\\r\\n changed the result"
-# ... and under last-token pooling one unknown word reads the same step as an empty line.
-printf '\nqzxvyw\n' | "$LSTMSENT" predict --threads 1 model.st > two.txt || fail "predict failed"
+# ... and with --unknown pad, under last-token pooling, one unknown word is the padding id
+# at step 0, the same step as an empty line reads.
+train_tiny pad.st --unknown pad --min-count 1
+printf '\nqzxvyw\n' | "$LSTMSENT" predict --threads 1 pad.st > two.txt || fail "predict failed"
 [ "$(sed -n 1p two.txt)" = "$(sed -n 2p two.txt)" ] || fail "empty and one-unknown-word lines differ"
-[ "$(sed -n 1p two.txt)" = "$(sed -n 2p plain.txt)" ] || fail "an empty line's answer changed"
+printf '\n' | "$LSTMSENT" predict --threads 1 model.st > empty.txt || fail "predict failed"
+[ "$(cat empty.txt)" = "$(sed -n 2p plain.txt)" ] || fail "an empty line's answer changed"
 # The result does not depend on the batch size.
 expect_exit 0 "$LSTMSENT" predict --threads 1 --batch 3 model.st < in.txt
 cmp plain.txt out.txt || fail "--batch 3 changed the output"

@@ -12,7 +12,7 @@ expect_exit 0 "$LSTMSENT" train "${common[@]}" --out part.st --metrics part.csv 
     --resume part.st.ckpt
 grep -q "resumed from part.st.ckpt after epoch 1 (step 94)" out.txt || fail "no resume line: $(cat out.txt)"
 [ "$(grep -c '^epoch ' out.txt)" -eq 1 ] && grep -q '^epoch 2/2 ' out.txt || fail "the resumed run did not run epoch 2 only"
-grep -q "lr 0.001 " out.txt || fail "the decayed lr was not restored: $(cat out.txt)"
+grep -q "lr 0.0015 " out.txt || fail "the decayed lr was not restored: $(cat out.txt)"
 cmp full.st part.st || fail "resumed model differs from the uninterrupted run's"
 cmp full.st.ckpt part.st.ckpt || fail "resumed checkpoint differs from the uninterrupted run's"
 # The metrics agree but for the seconds.
