@@ -91,7 +91,12 @@ def main():
     w("| | |")
     w("| --- | --- |")
     w("| date | %s |" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    w("| CPU | %s |" % sh("lscpu | sed -n 's/^Model name: *//p'"))
+    family = sh("sed -n 's/^cpu family[[:space:]]*: *//p' /proc/cpuinfo | head -n 1")
+    w("| CPU | %s, cpu family %s, model %s (%s) |" % (
+        sh("lscpu | sed -n 's/^Model name: *//p'"), family,
+        sh("sed -n 's/^model[[:space:]]*: *//p' /proc/cpuinfo | head -n 1"),
+        {"25": "Zen 4: AVX-512 on 256-bit units", "26": "Zen 5: full 512-bit units"}.get(
+            family, "another kind")))
     w("| nproc | %s |" % sh("nproc"))
     w("| CPU flags (SIMD) | %s |" % " ".join(
         f for f in sh("grep -m1 '^flags' /proc/cpuinfo").split()
