@@ -398,7 +398,9 @@ typedef enum lstmsent_head {
 typedef enum lstmsent_pooling {
     LSTMSENT_POOL_LAST_STEP = 0,  /* the output of time step T-1, padding or not (the tutorial) */
     LSTMSENT_POOL_LAST_TOKEN = 1  /* the output at each row's last real token, lengths[b] - 1
-                                     (step 0 for an empty row); needs lengths in forward */
+                                     (step 0 for an empty row); needs lengths in forward.
+                                     As PyTorch's pack_padded_sequence, no step after a
+                                     row's last token is computed (docs/model.md) */
 } lstmsent_pooling;
 
 typedef struct lstmsent_model_options {
@@ -458,7 +460,10 @@ LSTMSENT_API lstmsent_status lstmsent_model_init_hidden(const lstmsent_model *mo
  * hidden_in NULL means a zero state; hidden_out may be NULL, or the same object as
  * hidden_in (the tutorial's h = net(x, h)[1]). The incoming state is a constant to
  * backward (the tutorial's each.data). lengths (batch) is read only with
- * LSTMSENT_POOL_LAST_TOKEN and may be NULL otherwise. */
+ * LSTMSENT_POOL_LAST_TOKEN and may be NULL otherwise. hidden_out gets each row's state
+ * at its pooled step: after step seq_len - 1 (LSTMSENT_POOL_LAST_STEP), or at its last
+ * token (LSTMSENT_POOL_LAST_TOKEN, what PyTorch's LSTM returns for a packed sequence);
+ * with last-token pooling nothing depends on the ids after a row's length. */
 LSTMSENT_API lstmsent_status lstmsent_model_forward(lstmsent_model *model, const int32_t *ids,
                                                     int32_t batch, int32_t seq_len,
                                                     const int32_t *lengths,
