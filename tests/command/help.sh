@@ -18,7 +18,7 @@ grep -qE '^lstmsent [0-9]+\.[0-9]+\.[0-9]+$' out.txt || fail "--version: $(cat o
 expect_exit 0 "$LSTMSENT" train --help
 for want in "embedding size E (400)" "LSTM hidden size H (256)" "LSTM layers (2)" \
             "output head (logits)" "(last-token)" "padded or truncated to T tokens (64)" \
-            "total epochs, counting those of a resumed run (3)" "(128)" "learning rate (0.003)" \
+            "total epochs, counting those of a resumed run (4)" "(128)" "learning rate (0.003)" \
             "lr multiplied by X after each epoch (0.5)" "are unknown (8)" "(id)" \
             "gradients clipped to this L2 norm (5)"; do
     grep -qF -- "$want" out.txt || fail "train --help lacks '$want'"
