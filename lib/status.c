@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,21 +139,29 @@ void *lstmsent__calloc_array(size_t n, size_t size)
     return calloc(n, size);
 }
 
+/* calloc, over-allocated by one 64-byte line and aligned inside it, the pointer calloc gave
+ * kept just before the aligned block. calloc rather than aligned_alloc + a loop of zeros:
+ * for a large block it maps fresh pages that the kernel zeroes when they are first touched,
+ * so memory that is reserved and never used (a workspace sized for the longest possible
+ * batch) stays out of the resident set. */
 float *lstmsent__alloc_floats(size_t n)
 {
     size_t bytes;
-    if (!lstmsent__mul_size(n ? n : 1, sizeof(float), &bytes))
+    if (!lstmsent__mul_size(n ? n : 1, sizeof(float), &bytes) || bytes > SIZE_MAX - 128)
         return NULL;
-    bytes = (bytes + 63) / 64 * 64;
-    float *p = aligned_alloc(64, bytes);
-    if (p != NULL) {
-        for (size_t i = 0; i < bytes / sizeof(float); i++)
-            p[i] = 0.0f;
-    }
-    return p;
+    unsigned char *raw = calloc(1, bytes + 64 + sizeof(void *));
+    if (raw == NULL)
+        return NULL;
+    uintptr_t at = ((uintptr_t)(raw + sizeof(void *)) + 63) / 64 * 64;
+    memcpy((unsigned char *)at - sizeof(void *), &raw, sizeof raw);
+    return (float *)at;
 }
 
 void lstmsent__free_aligned(void *p)
 {
-    free(p);
+    if (p == NULL)
+        return;
+    void *raw;
+    memcpy(&raw, (unsigned char *)p - sizeof(void *), sizeof raw);
+    free(raw);
 }
