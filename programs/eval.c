@@ -1,8 +1,10 @@
 /*
- * `lstmsent eval MODEL DATA.tsv`: every metric lstmsent_model_evaluate gives (mean loss,
- * phrase and sentence accuracy, per-class precision, recall, F1 and support, macro-F1,
- * the confusion matrix) of a model file on a labelled TSV, encoded with the vocabulary the
- * file holds and padded to the model's seq_len; as a table, or one JSON object.
+ * `lstmsent eval MODEL [MODEL...] DATA.tsv`: every metric lstmsent_model_evaluate gives
+ * (mean loss, phrase and sentence accuracy, per-class precision, recall, F1 and support,
+ * macro-F1, the confusion matrix) of a model file on a labelled TSV, encoded with the
+ * vocabulary the file holds and padded to the model's seq_len; as a table, or one JSON
+ * object. Several model files (of one vocabulary) are scored as an ensemble, from their
+ * mean probabilities (lstmsent_classifier_evaluate).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,7 +17,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lstmsent eval [OPTIONS] MODEL DATA.tsv\n"
+            "usage: lstmsent eval [OPTIONS] MODEL [MODEL...] DATA.tsv\n"
             "\n"
             "Evaluate MODEL (a model file with its vocabulary, as lstmsent train writes) on\n"
             "DATA.tsv (Kaggle layout with a Sentiment column): mean loss, phrase accuracy,\n"
@@ -23,6 +25,13 @@ static void usage(FILE *f)
             "recall, F1 and support, macro-F1, and the confusion matrix (rows: true label,\n"
             "columns: predicted). Words the vocabulary does not know are encoded as the model\n"
             "was trained (padding, or the unknown id when the model has a row for it).\n"
+            "\n"
+            "With several MODELs (the last argument is always the data) they are evaluated\n"
+            "as an ensemble: each phrase's probabilities are the mean of the models'\n"
+            "softmax probabilities, its prediction their argmax, and the loss the mean of\n"
+            "-log(mean probability of the label). The models must share one vocabulary,\n"
+            "seq_len and number of classes (e.g. runs of lstmsent train with --seed 1, 2, 3);\n"
+            "a model of another vocabulary is bad input (exit status 3).\n"
             "\n"
             "Options:\n"
             "  --json          one JSON object instead of the table\n"
@@ -73,12 +82,23 @@ static void print_matrix_json(FILE *f, int32_t k,
     fputc(']', f);
 }
 
-static void print_json(FILE *f, const char *model, const char *data,
+/* One model: "model":"PATH", as always; an ensemble: "models":["PATH",...]. */
+static void print_json(FILE *f, char *const *models, int n_models, const char *data,
                        const lstmsent_eval_result *r)
 {
     const int32_t k = r->num_classes;
-    fputs("{\"model\":", f);
-    cli_json_string(f, model);
+    if (n_models == 1) {
+        fputs("{\"model\":", f);
+        cli_json_string(f, models[0]);
+    } else {
+        fputs("{\"models\":[", f);
+        for (int i = 0; i < n_models; i++) {
+            if (i > 0)
+                fputc(',', f);
+            cli_json_string(f, models[i]);
+        }
+        fputc(']', f);
+    }
     fputs(",\"data\":", f);
     cli_json_string(f, data);
     fprintf(f, ",\"phrases\":%" PRId64 ",\"sentences\":%" PRId64 ",\"num_classes\":%" PRId32,
@@ -114,11 +134,18 @@ static void print_json(FILE *f, const char *model, const char *data,
     fputs("}\n", f);
 }
 
-static void print_table(FILE *f, const char *model, const char *data,
+static void print_table(FILE *f, char *const *models, int n_models, const char *data,
                         const lstmsent_eval_result *r)
 {
     const int32_t k = r->num_classes;
-    fprintf(f, "model              %s\n", model);
+    if (n_models == 1) {
+        fprintf(f, "model              %s\n", models[0]);
+    } else {
+        fprintf(f, "models             %d, their mean probabilities:", n_models);
+        for (int i = 0; i < n_models; i++)
+            fprintf(f, " %s", models[i]);
+        fputc('\n', f);
+    }
     fprintf(f, "data               %s: %" PRId64 " phrases, %" PRId64 " sentences\n", data,
             r->phrases, r->sentences);
     fprintf(f, "loss               %.4f\n", r->loss);
@@ -183,28 +210,25 @@ int cli_eval(int argc, char **argv)
             return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (argc - optind != 2)
+    if (argc - optind < 2)
         return cli_usage_error(cmd, "needs MODEL and DATA.tsv (%d argument%s given)",
                                argc - optind, argc - optind == 1 ? "" : "s");
-    const char *model_path = argv[optind], *data_path = argv[optind + 1];
+    char *const *models = argv + optind;
+    const int n_models = argc - optind - 1;
+    const char *data_path = argv[argc - 1];
     if ((rc = cli_set_threads(cmd, threads)) != 0)
         return rc;
 
     rc = CLI_EXIT_INTERNAL;
-    lstmsent_model *model = NULL;
-    lstmsent_corpus *vocab = NULL, *corpus = NULL;
+    lstmsent_classifier *clf = NULL;
+    lstmsent_corpus *corpus = NULL;
     lstmsent_dataset *data = NULL;
 
-    TRY(lstmsent_model_load(&model, &vocab, model_path, NULL));
-    if (vocab == NULL) {
-        cli_error("%s: the model file holds no vocabulary, so it cannot encode text (save it "
-                  "with one: lstmsent train always does)",
-                  model_path);
-        rc = CLI_EXIT_INPUT;
-        goto done;
-    }
-    lstmsent_model_options mo;
-    TRY(lstmsent_model_get_options(model, &mo));
+    /* Every file is checked (its vocabulary the first's, its seq_len and classes the
+     * first's) before the data is read. */
+    TRY(lstmsent_classifier_load_ensemble(&clf, (const char *const *)models, (size_t)n_models,
+                                          NULL));
+    const lstmsent_corpus *vocab = lstmsent_classifier_vocab(clf);
     lstmsent_corpus_options co;
     lstmsent_corpus_options_default(&co);
     co.vocabulary = vocab;
@@ -219,14 +243,19 @@ int cli_eval(int argc, char **argv)
     }
     lstmsent_dataset_options dso;
     lstmsent_dataset_options_default(&dso);
-    dso.seq_len = mo.seq_len;
+    dso.seq_len = lstmsent_classifier_seq_len(clf);
     TRY(lstmsent_dataset_create(&data, corpus, &dso));
     lstmsent_eval_result r;
-    TRY(lstmsent_model_evaluate(model, data, (size_t)batch, &r));
-    if (json)
-        print_json(stdout, model_path, data_path, &r);
+    /* One model: the model's own evaluation, its loss the training criterion exactly as
+     * before; several: the ensemble's, from the mean probabilities. */
+    if (n_models == 1)
+        TRY(lstmsent_model_evaluate(lstmsent_classifier_model(clf), data, (size_t)batch, &r));
     else
-        print_table(stdout, model_path, data_path, &r);
+        TRY(lstmsent_classifier_evaluate(clf, data, (size_t)batch, &r));
+    if (json)
+        print_json(stdout, models, n_models, data_path, &r);
+    else
+        print_table(stdout, models, n_models, data_path, &r);
     rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : CLI_EXIT_IO;
     if (rc != 0)
         cli_error("writing to stdout failed");
@@ -234,7 +263,6 @@ int cli_eval(int argc, char **argv)
 done:
     lstmsent_dataset_free(data);
     lstmsent_corpus_free(corpus);
-    lstmsent_corpus_free(vocab);
-    lstmsent_model_free(model);
+    lstmsent_classifier_free(clf);
     return rc;
 }

@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "\n"
             "Commands:\n"
             "  train    train a model on a labelled TSV, keeping the best by dev accuracy\n"
-            "  eval     every metric of a model on a labelled TSV, as a table or JSON\n"
+            "  eval     every metric of a model (or an ensemble of several) on a labelled TSV\n"
             "  predict  classify text lines from stdin, or write a Kaggle submission\n"
             "\n"
             "'lstmsent COMMAND --help' describes each command.\n"

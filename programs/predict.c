@@ -1,8 +1,10 @@
 /*
- * `lstmsent predict MODEL`: classify one text per line of stdin, in batches, printing the
- * label and the class probabilities of each line in order; or, with --kaggle, classify
- * every phrase of an unlabelled Kaggle test TSV and write the `PhraseId,Sentiment`
- * submission file, whole or not at all.
+ * `lstmsent predict MODEL [MODEL...]`: classify one text per line of stdin, in batches,
+ * printing the label and the class probabilities of each line in order; or, with
+ * --kaggle, classify every phrase of an unlabelled Kaggle test TSV and write the
+ * `PhraseId,Sentiment` submission file, whole or not at all. Both go through one
+ * classifier, so several model files are one ensemble (their mean probabilities) either
+ * way.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,19 +20,24 @@ enum { DEFAULT_BATCH = 256 };
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lstmsent predict [OPTIONS] MODEL < TEXTS\n"
-            "       lstmsent predict [OPTIONS] MODEL --kaggle TEST.tsv --out SUBMISSION.csv\n"
+            "usage: lstmsent predict [OPTIONS] MODEL [MODEL...] < TEXTS\n"
+            "       lstmsent predict [OPTIONS] MODEL [MODEL...] --kaggle TEST.tsv\n"
+            "                        --out SUBMISSION.csv\n"
             "\n"
             "Classify text with MODEL (a model file with its vocabulary, as lstmsent train\n"
-            "writes). Each line of stdin is one text (a trailing \\n or \\r\\n is not part of\n"
-            "it; lines may be of any length); each gets one line on stdout, in order:\n"
+            "writes), or with several MODELs as one ensemble. Each line of stdin is one text\n"
+            "(a trailing \\n or \\r\\n is not part of it; lines may be of any length); each\n"
+            "gets one line on stdout, in order:\n"
             "  LABEL<TAB>p0 p1 p2 p3 p4   e.g.  3\t0.012100 0.083300 0.201700 0.512000 0.190900\n"
             "or with --json one object per line:\n"
             "  {\"label\":3,\"probs\":[0.012100,0.083300,0.201700,0.512000,0.190900]}\n"
             "LABEL is the most probable class (0 negative .. 4 positive); the probabilities are\n"
-            "the softmax of the model's outputs. Text is tokenised as in training; it is padded\n"
-            "or truncated to the model's seq_len. An empty line, and a line of words the\n"
-            "vocabulary does not know, are classified like any other: as all padding (or\n"
+            "the softmax of the model's outputs, or with several MODELs the mean of each\n"
+            "model's probabilities (the models must share one vocabulary, seq_len and number\n"
+            "of classes, e.g. runs of lstmsent train with --seed 1, 2, 3; a model of another\n"
+            "vocabulary is bad input, exit status 3). Text is tokenised as in training; it is\n"
+            "padded or truncated to the model's seq_len. An empty line, and a line of words\n"
+            "the vocabulary does not know, are classified like any other: as all padding (or\n"
             "unknown ids), which gives the model's answer for no known words, the same for\n"
             "every such line. A line that is not valid UTF-8 or holds a NUL byte stops the\n"
             "command with exit status 3, naming the line; every line before it has been\n"
@@ -38,7 +45,8 @@ static void usage(FILE *f)
             "\n"
             "With --kaggle, TEST.tsv (a PhraseId and a Phrase column) is classified and\n"
             "SUBMISSION.csv written with the header PhraseId,Sentiment and one row per phrase\n"
-            "in the file's order, atomically (a temporary file beside it, renamed when\n"
+            "in the file's order, each with the LABEL stdin would give its phrase,\n"
+            "atomically (a temporary file beside it, renamed when\n"
             "complete): a failure leaves no file, or the previous one untouched.\n"
             "\n"
             "Options:\n"
@@ -290,15 +298,14 @@ static int predict_kaggle(lstmsent_classifier *clf, const char *test_path, const
     if (rc != 0)
         return rc;
     rc = CLI_EXIT_INTERNAL;
-    lstmsent_model *model = lstmsent_classifier_model(clf);
     const lstmsent_corpus *vocab = lstmsent_classifier_vocab(clf);
     lstmsent_corpus *corpus = NULL;
     lstmsent_dataset *data = NULL;
-    float *out = NULL;
+    int32_t *labels = NULL;
     cli_file cf = {0};
 
-    lstmsent_model_options mo;
-    TRY(lstmsent_model_get_options(model, &mo));
+    /* The corpus reader's rules and messages for the file, the phrases encoded as the
+     * classifier encodes text. */
     lstmsent_corpus_options co;
     lstmsent_corpus_options_default(&co);
     co.vocabulary = vocab;
@@ -306,43 +313,28 @@ static int predict_kaggle(lstmsent_classifier *clf, const char *test_path, const
     TRY(lstmsent_corpus_load_tsv(&corpus, test_path, &co));
     lstmsent_dataset_options dso;
     lstmsent_dataset_options_default(&dso);
-    dso.seq_len = mo.seq_len;
+    dso.seq_len = lstmsent_classifier_seq_len(clf);
     TRY(lstmsent_dataset_create(&data, corpus, &dso));
     const size_t n = lstmsent_dataset_rows(data);
-    const int32_t t = lstmsent_dataset_seq_len(data);
-    const int32_t *ids = lstmsent_dataset_ids(data);
-    const int32_t *lengths = lstmsent_dataset_lengths(data);
     const int64_t *phrase_ids = lstmsent_dataset_phrase_ids(data);
-    const size_t k = (size_t)mo.output_size;
-    out = malloc(sizeof(float) * batch * k);
-    if (out == NULL) {
+    labels = malloc(sizeof(int32_t) * (n > 0 ? n : 1));
+    if (labels == NULL) {
         cli_error("out of memory");
         goto done;
     }
     if ((rc = cli_file_open(&cf, out_path)) != 0)
         goto done;
     rc = CLI_EXIT_INTERNAL;
+    TRY(lstmsent_classifier_predict_dataset(clf, data, batch, labels, NULL, 0));
     fputs("PhraseId,Sentiment\n", cf.f);
-    TRY(lstmsent_model_set_training(model, 0));
-    for (size_t s = 0; s < n; s += batch) {
-        const int32_t b = (int32_t)(n - s < batch ? n - s : batch);
-        TRY(lstmsent_model_forward(model, ids + s * (size_t)t, b, t, lengths + s, NULL, out,
-                                   (size_t)b * k, NULL));
-        for (int32_t i = 0; i < b; i++) {
-            const float *row = out + (size_t)i * k;
-            size_t best = 0;
-            for (size_t c = 1; c < k; c++)
-                if (row[c] > row[best])
-                    best = c;  /* the first of equal maxima, as torch.argmax */
-            fprintf(cf.f, "%" PRId64 ",%zu\n", phrase_ids[s + (size_t)i], best);
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(cf.f, "%" PRId64 ",%" PRId32 "\n", phrase_ids[i], labels[i]);
     rc = cli_file_commit(&cf);
 
 done:
     if (cf.path != NULL)
         cli_file_abort(&cf);
-    free(out);
+    free(labels);
     lstmsent_dataset_free(data);
     lstmsent_corpus_free(corpus);
     return rc;
@@ -376,8 +368,8 @@ int cli_predict(int argc, char **argv)
             return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error(cmd, "needs one MODEL (%d arguments given)", argc - optind);
+    if (argc - optind < 1)
+        return cli_usage_error(cmd, "needs a MODEL (0 arguments given)");
     if ((kaggle == NULL) != (out == NULL))
         return cli_usage_error(cmd, "--kaggle and --out go together");
     if (kaggle != NULL && json)
@@ -390,7 +382,8 @@ int cli_predict(int argc, char **argv)
         batch = kaggle == NULL && isatty(STDIN_FILENO) ? 1 : DEFAULT_BATCH;
 
     lstmsent_classifier *clf = NULL;
-    lstmsent_status st = lstmsent_classifier_load(&clf, argv[optind], NULL);
+    lstmsent_status st = lstmsent_classifier_load_ensemble(
+        &clf, (const char *const *)(argv + optind), (size_t)(argc - optind), NULL);
     if (st != LSTMSENT_OK)
         return cli_fail(st);
     if (kaggle != NULL)

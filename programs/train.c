@@ -133,6 +133,7 @@ static void usage(FILE *f)
             "  --weight-decay X     Adam weight decay (%g)\n"
             "  --clip X             gradients clipped to this L2 norm (%g)\n"
             "  --seed N             model seed; the sampler's seed is derived from it (%" PRIu64 ")\n"
+            "                       (runs of other seeds make an ensemble: see eval, predict)\n"
             "  --threads N          threads, 1..64 (default: all online processors, here %d)\n"
             "  --progress auto|bar|lines|none   progress within an epoch on stderr: a bar\n"
             "                       redrawn in place, a line per tenth of an epoch, or none;\n"

@@ -2,7 +2,9 @@
  * Evaluation and classification through the public API: lstmsent_model_evaluate against
  * metrics the test computes itself from the model's own forward outputs (row by row, so a
  * wrong count, formula or row choice fails), the sentence measure's first-row rule, the
- * mode and parameters left as they were, and every refusal with its status.
+ * mode and parameters left as they were, and every refusal with its status; the
+ * classifier against the model's own forward, and an ensemble of classifiers against the
+ * mean of its models' own answers.
  */
 #include <math.h>
 #include <stdio.h>
@@ -967,6 +969,568 @@ START_TEST(test_classifier_load)
 }
 END_TEST
 
+/* ---- ensembles ------------------------------------------------------------------------- */
+
+/* Each model's own classifier over vocab; labels and probs of list[i % count], i < n. */
+static void predict_alone(lstmsent_model *m, const lstmsent_corpus *vocab,
+                          const char *const *list, size_t n, int32_t *labels, float *probs)
+{
+    lstmsent_classifier *k;
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m, vocab), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_predict(k, list, n, labels, probs, n * 5), LSTMSENT_OK);
+    lstmsent_classifier_free(k);
+}
+
+/* The ensemble's answers for list[0, n) against the mean of m1's and m2's own predict
+ * probabilities, computed here; the two models must disagree somewhere, so that an
+ * ensemble reading only one of them fails. */
+static void assert_ensemble_of(lstmsent_classifier *k, lstmsent_model *m1, lstmsent_model *m2,
+                               const lstmsent_corpus *vocab, const char *const *list, size_t n)
+{
+    int32_t *l1 = malloc(n * sizeof *l1), *l2 = malloc(n * sizeof *l2);
+    int32_t *le = malloc(n * sizeof *le);
+    float *p1 = malloc(n * 5 * sizeof *p1), *p2 = malloc(n * 5 * sizeof *p2);
+    float *pe = malloc(n * 5 * sizeof *pe);
+    ck_assert(l1 && l2 && le && p1 && p2 && pe);
+    predict_alone(m1, vocab, list, n, l1, p1);
+    predict_alone(m2, vocab, list, n, l2, p2);
+    ck_assert_int_eq(lstmsent_classifier_predict(k, list, n, le, pe, n * 5), LSTMSENT_OK);
+    double apart = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double avg[5], sum = 0.0;
+        int best = 0;
+        for (int c = 0; c < 5; c++) {
+            avg[c] = 0.5 * ((double)p1[i * 5 + c] + (double)p2[i * 5 + c]);
+            apart = fmax(apart, fabs((double)p1[i * 5 + c] - (double)p2[i * 5 + c]));
+            ck_assert_msg(fabs(pe[i * 5 + c] - avg[c]) < 1e-6, "text %zu class %d: %.9g, the "
+                          "mean of the models %.9g", i, c, pe[i * 5 + c], avg[c]);
+            sum += pe[i * 5 + c];
+            best = avg[c] > avg[best] ? c : best;
+        }
+        ck_assert_double_eq_tol(sum, 1.0, 1e-5);
+        /* The argmax of the mean, unless two classes tie within the rounding. */
+        int tie = 0;
+        for (int c = 0; c < 5; c++)
+            tie |= c != best && avg[best] - avg[c] < 1e-6;
+        if (!tie)
+            ck_assert_msg(le[i] == best, "text %zu: label %d, the mean's argmax %d", i, le[i],
+                          best);
+    }
+    ck_assert_msg(apart > 1e-2, "the two models agree everywhere (%g): the test proves "
+                  "nothing", apart);
+    free(l1);
+    free(l2);
+    free(le);
+    free(p1);
+    free(p2);
+    free(pe);
+}
+
+/* Texts on which the two models' labels differ make the argmax of the mean matter. */
+static const char *const many_texts[] = {
+    "A gorgeous , witty , seductive movie .", "the story is bland and the acting worse",
+    "An engaging , if uneven , film about grief , loss , and the dull , dull story of a film",
+    "", "zyzzyva quux", "NOT BAD at all zyzzyva .", "dull", "the story", "bland",
+    "dull , dull", "a film", "witty", "the acting", "grief", "seductive movie", "uneven",
+    "engaging story", "the film is bland", "loss", "a gorgeous film",
+};
+#define N_MANY (sizeof many_texts / sizeof many_texts[0])
+
+/* Two models of other heads and poolings (last-token pairs, whose batches run only to
+ * their longest text, and a mixed pair, which must run the full T) against the mean of
+ * their own predictions; in one call, in batches past 256, modes restored. */
+START_TEST(test_ensemble_predict_is_the_mean)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    const size_t V = lstmsent_corpus_vocab_size(c);
+    const lstmsent_pooling pairs[3][2] = {
+        {LSTMSENT_POOL_LAST_TOKEN, LSTMSENT_POOL_LAST_TOKEN},
+        {LSTMSENT_POOL_LAST_STEP, LSTMSENT_POOL_LAST_TOKEN},
+        {LSTMSENT_POOL_LAST_TOKEN, LSTMSENT_POOL_LAST_STEP},
+    };
+    for (int v = 0; v < 3; v++) {
+        lstmsent_model *m1 = tiny_model(V, LSTMSENT_HEAD_LOGITS, pairs[v][0], 61 + (uint64_t)v);
+        lstmsent_model *m2 = tiny_model(V, LSTMSENT_HEAD_SIGMOID, pairs[v][1], 71 + (uint64_t)v);
+        lstmsent_classifier *k;
+        ck_assert_int_eq(lstmsent_classifier_create(&k, m1, c), LSTMSENT_OK);
+        ck_assert_uint_eq(lstmsent_classifier_model_count(k), 1);
+        ck_assert_int_eq(lstmsent_classifier_add_model(k, m2), LSTMSENT_OK);
+        ck_assert_uint_eq(lstmsent_classifier_model_count(k), 2);
+        ck_assert_ptr_eq(lstmsent_classifier_model(k), m1);
+        ck_assert_ptr_eq(lstmsent_classifier_model_at(k, 0), m1);
+        ck_assert_ptr_eq(lstmsent_classifier_model_at(k, 1), m2);
+        ck_assert_ptr_null(lstmsent_classifier_model_at(k, 2));
+        assert_ensemble_of(k, m1, m2, c, many_texts, N_MANY);
+        assert_ensemble_of(k, m1, m2, c, short_texts, sizeof short_texts / sizeof *short_texts);
+        assert_ensemble_of(k, m1, m2, c, many_texts, 1);
+        const char *big[300];
+        for (size_t i = 0; i < 300; i++)
+            big[i] = many_texts[i % N_MANY];
+        assert_ensemble_of(k, m1, m2, c, big, 300);
+        ck_assert_int_eq(lstmsent_model_is_training(m1), 1);
+        ck_assert_int_eq(lstmsent_model_is_training(m2), 1);
+        lstmsent_model_set_training(m2, 0);
+        assert_ensemble_of(k, m1, m2, c, many_texts, N_MANY);
+        ck_assert_int_eq(lstmsent_model_is_training(m1), 1);
+        ck_assert_int_eq(lstmsent_model_is_training(m2), 0);
+        lstmsent_classifier_free(k);
+        lstmsent_model_free(m1);
+        lstmsent_model_free(m2);
+    }
+    ck_assert_uint_eq(lstmsent_classifier_model_count(NULL), 0);
+    ck_assert_ptr_null(lstmsent_classifier_model_at(NULL, 0));
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* The classifier's answers to many_texts, for comparing before and after. */
+static void snapshot(lstmsent_classifier *k, int32_t *labels, float *probs)
+{
+    ck_assert_int_eq(lstmsent_classifier_predict(k, many_texts, N_MANY, labels, probs,
+                                                 N_MANY * 5), LSTMSENT_OK);
+}
+
+static void expect_add_refused(lstmsent_classifier *k, lstmsent_model *m, lstmsent_status want,
+                               const char *text)
+{
+    const size_t count = lstmsent_classifier_model_count(k);
+    int32_t la[N_MANY], lb[N_MANY];
+    float pa[N_MANY * 5], pb[N_MANY * 5];
+    snapshot(k, la, pa);
+    ck_assert_int_eq(lstmsent_classifier_add_model(k, m), want);
+    ck_assert_msg(strstr(lstmsent_last_error(), text) != NULL, "message '%s' lacks '%s'",
+                  lstmsent_last_error(), text);
+    ck_assert_uint_eq(lstmsent_classifier_model_count(k), count);
+    ck_assert_ptr_null(lstmsent_classifier_model_at(k, count));
+    snapshot(k, lb, pb);
+    ck_assert(memcmp(la, lb, sizeof la) == 0);
+    ck_assert(memcmp(pa, pb, sizeof pa) == 0);
+}
+
+/* A model that reads other rows than the first is refused, naming the option, and the
+ * classifier answers as before; with one model and with two. */
+START_TEST(test_add_model_refusals)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    const size_t V = lstmsent_corpus_vocab_size(c);
+    lstmsent_model *m1 = tiny_model(V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 81);
+    lstmsent_model *m2 = tiny_model(V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_STEP, 82);
+    lstmsent_model_options o;
+    tiny_options(&o, V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 83);
+    o.num_embeddings++;   /* V + 2 rows: still a fit for the vocabulary alone */
+    lstmsent_model *rows, *classes, *steps;
+    ck_assert_int_eq(lstmsent_model_create(&rows, &o), LSTMSENT_OK);
+    tiny_options(&o, V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 83);
+    o.output_size = 3;
+    ck_assert_int_eq(lstmsent_model_create(&classes, &o), LSTMSENT_OK);
+    tiny_options(&o, V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 83);
+    o.seq_len = TINY_T + 1;
+    ck_assert_int_eq(lstmsent_model_create(&steps, &o), LSTMSENT_OK);
+
+    lstmsent_classifier *k;
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m1, c), LSTMSENT_OK);
+    for (int round = 0; round < 2; round++) {
+        expect_add_refused(k, rows, LSTMSENT_ERR_MISMATCH, "num_embeddings");
+        expect_add_refused(k, classes, LSTMSENT_ERR_MISMATCH, "output_size");
+        expect_add_refused(k, steps, LSTMSENT_ERR_MISMATCH, "seq_len");
+        expect_add_refused(k, NULL, LSTMSENT_ERR_NULL, "model");
+        if (round == 0) {
+            ck_assert_int_eq(lstmsent_classifier_add_model(k, m2), LSTMSENT_OK);
+            ck_assert_uint_eq(lstmsent_classifier_model_count(k), 2);
+        }
+    }
+    assert_ensemble_of(k, m1, m2, c, many_texts, N_MANY);
+    ck_assert_int_eq(lstmsent_classifier_add_model(NULL, m2), LSTMSENT_ERR_NULL);
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(rows);
+    lstmsent_model_free(classes);
+    lstmsent_model_free(steps);
+    lstmsent_model_free(m1);
+    lstmsent_model_free(m2);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+static void expect_load_refused(const char *const *paths, size_t n, lstmsent_status want,
+                                const char *text)
+{
+    lstmsent_classifier *k = (lstmsent_classifier *)&k;
+    ck_assert_int_eq(lstmsent_classifier_load_ensemble(&k, paths, n, NULL), want);
+    ck_assert_ptr_null(k);
+    ck_assert_msg(strstr(lstmsent_last_error(), text) != NULL, "message '%s' lacks '%s'",
+                  lstmsent_last_error(), text);
+}
+
+/* Files of one vocabulary make an ensemble that answers as the models it was saved from;
+ * another vocabulary (same size, two words swapped), a file without one, a missing file and
+ * another seq_len are refused, naming the file, with nothing left allocated (valgrind). */
+START_TEST(test_load_ensemble)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    const size_t V = lstmsent_corpus_vocab_size(c);
+    lstmsent_model *m1 = tiny_model(V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 91);
+    lstmsent_model *m2 = tiny_model(V, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 92);
+    char a[256], b[256], other[256], bare[256], t13[256];
+    snprintf(a, sizeof a, "%s", tmp_path("a.safetensors"));
+    snprintf(b, sizeof b, "%s", tmp_path("b.safetensors"));
+    snprintf(other, sizeof other, "%s", tmp_path("other.safetensors"));
+    snprintf(bare, sizeof bare, "%s", tmp_path("bare.safetensors"));
+    snprintf(t13, sizeof t13, "%s", tmp_path("t13.safetensors"));
+    ck_assert_int_eq(lstmsent_model_save(m1, c, a), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m2, c, b), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m2, NULL, bare), LSTMSENT_OK);
+    /* The same words, 1 and 2 swapped: the same size, another vocabulary. */
+    FILE *f = fopen(tmp_path("swapped.txt"), "wb");
+    ck_assert_ptr_nonnull(f);
+    for (int32_t id = 1; id <= (int32_t)V; id++) {
+        const char *w;
+        ck_assert_int_eq(lstmsent_corpus_word(c, id == 1 ? 2 : id == 2 ? 1 : id, &w),
+                         LSTMSENT_OK);
+        fprintf(f, "%s\n", w);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    lstmsent_corpus *swapped;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&swapped, tmp_path("swapped.txt")), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(swapped), V);
+    ck_assert_int_eq(lstmsent_model_save(m2, swapped, other), LSTMSENT_OK);
+    lstmsent_model_options o;
+    tiny_options(&o, V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 93);
+    o.seq_len = 13;
+    lstmsent_model *m13;
+    ck_assert_int_eq(lstmsent_model_create(&m13, &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_save(m13, c, t13), LSTMSENT_OK);
+
+    /* The loaded ensemble answers as the in-memory one. */
+    const char *ab[2] = {a, b};
+    lstmsent_classifier *k, *mem;
+    ck_assert_int_eq(lstmsent_classifier_load_ensemble(&k, ab, 2, NULL), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_classifier_model_count(k), 2);
+    ck_assert_ptr_eq(lstmsent_classifier_model(k), lstmsent_classifier_model_at(k, 0));
+    ck_assert_int_eq(lstmsent_classifier_create(&mem, m1, c), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_add_model(mem, m2), LSTMSENT_OK);
+    int32_t lk[N_MANY], lm[N_MANY];
+    float pk[N_MANY * 5], pm[N_MANY * 5];
+    snapshot(k, lk, pk);
+    snapshot(mem, lm, pm);
+    ck_assert(memcmp(lk, lm, sizeof lk) == 0);
+    ck_assert(memcmp(pk, pm, sizeof pk) == 0);
+    assert_ensemble_of(k, m1, m2, c, many_texts, N_MANY);
+    lstmsent_classifier_free(mem);
+    lstmsent_classifier_free(k);
+    /* n = 1 is lstmsent_classifier_load. */
+    ck_assert_int_eq(lstmsent_classifier_load_ensemble(&k, ab, 1, NULL), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_classifier_model_count(k), 1);
+    lstmsent_classifier_free(k);
+
+    const char *swap[3] = {a, b, other};
+    expect_load_refused(swap, 3, LSTMSENT_ERR_MISMATCH, "other.safetensors: its vocabulary is "
+                        "not that of");
+    const char *nov[2] = {a, bare};
+    expect_load_refused(nov, 2, LSTMSENT_ERR_METADATA, "bare.safetensors: the file holds no "
+                        "vocabulary");
+    const char *gone[3] = {a, b, tmp_path("missing.safetensors")};
+    char missing[256];
+    snprintf(missing, sizeof missing, "%s", gone[2]);
+    gone[2] = missing;
+    expect_load_refused(gone, 3, LSTMSENT_ERR_IO, "missing.safetensors");
+    const char *first_gone[2] = {missing, a};
+    expect_load_refused(first_gone, 2, LSTMSENT_ERR_IO, "missing.safetensors");
+    const char *steps[2] = {a, t13};
+    expect_load_refused(steps, 2, LSTMSENT_ERR_MISMATCH, "t13.safetensors: "
+                        "lstmsent_classifier_add_model: the model's seq_len is 13");
+    const char *holes[2] = {a, NULL};
+    expect_load_refused(holes, 2, LSTMSENT_ERR_NULL, "paths[1] is NULL");
+    expect_load_refused(ab, 0, LSTMSENT_ERR_INVALID, "n = 0");
+    expect_load_refused(NULL, 1, LSTMSENT_ERR_NULL, "paths");
+    ck_assert_int_eq(lstmsent_classifier_load_ensemble(NULL, ab, 2, NULL), LSTMSENT_ERR_NULL);
+
+    lstmsent_model_free(m13);
+    lstmsent_corpus_free(swapped);
+    lstmsent_model_free(m1);
+    lstmsent_model_free(m2);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* One model: the classifier's evaluation is lstmsent_model_evaluate's, counts and
+ * accuracies exactly, the loss to 1e-5 (both heads: the sigmoid's 1e-10 is far below). */
+START_TEST(test_classifier_evaluate_one_model)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    lstmsent_dataset *d = dataset_of(c, TINY_T);
+    const lstmsent_head heads[2] = {LSTMSENT_HEAD_SIGMOID, LSTMSENT_HEAD_LOGITS};
+    const lstmsent_pooling pools[2] = {LSTMSENT_POOL_LAST_STEP, LSTMSENT_POOL_LAST_TOKEN};
+    const size_t batches[4] = {0, 1, 5, 7};
+    for (int v = 0; v < 4; v++) {
+        lstmsent_model *m = tiny_model(lstmsent_corpus_vocab_size(c), heads[v % 2],
+                                       pools[v / 2], 101 + (uint64_t)v);
+        lstmsent_classifier *k;
+        ck_assert_int_eq(lstmsent_classifier_create(&k, m, c), LSTMSENT_OK);
+        for (int b = 0; b < 4; b++) {
+            lstmsent_eval_result rm, rk;
+            ck_assert_int_eq(lstmsent_model_evaluate(m, d, batches[b], &rm), LSTMSENT_OK);
+            ck_assert_int_eq(lstmsent_classifier_evaluate(k, d, batches[b], &rk), LSTMSENT_OK);
+            ck_assert(memcmp(rm.confusion, rk.confusion, sizeof rm.confusion) == 0);
+            ck_assert(memcmp(rm.sentence_confusion, rk.sentence_confusion,
+                             sizeof rm.sentence_confusion) == 0);
+            ck_assert(memcmp(rm.support, rk.support, sizeof rm.support) == 0);
+            ck_assert_int_eq(rm.phrases, rk.phrases);
+            ck_assert_int_eq(rm.sentences, rk.sentences);
+            ck_assert_int_eq(rm.num_classes, rk.num_classes);
+            ck_assert(rm.accuracy == rk.accuracy);
+            ck_assert(rm.sentence_accuracy == rk.sentence_accuracy);
+            ck_assert(rm.macro_f1 == rk.macro_f1);
+            for (int j = 0; j < LSTMSENT_MAX_CLASSES; j++)
+                ck_assert(rm.precision[j] == rk.precision[j] && rm.recall[j] == rk.recall[j] &&
+                          rm.f1[j] == rk.f1[j]);
+            ck_assert_msg(fabs(rm.loss - rk.loss) <= 1e-5 * rm.loss, "loss %.9g, the model's "
+                          "%.9g", rk.loss, rm.loss);
+        }
+        lstmsent_classifier_free(k);
+        lstmsent_model_free(m);
+    }
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* The reference for an ensemble: every row alone through each model, the mean of their
+ * softmaxes, its argmax, -log of it at the label, the first row of each sentence. */
+static void reference_mean(lstmsent_model *const *models, int K, const lstmsent_dataset *d,
+                           ref_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const size_t N = lstmsent_dataset_rows(d);
+    ck_assert_uint_le(N, 64);
+    const int64_t *sid = lstmsent_dataset_sentence_ids(d);
+    const int32_t *labels = lstmsent_dataset_labels(d);
+    int64_t seen[64];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < N; i++) {
+        double avg[5] = {0};
+        for (int m = 0; m < K; m++) {
+            float y[5];
+            row_outputs(models[m], d, i, y);
+            double mx = y[0], sum = 0.0;
+            for (int c = 1; c < 5; c++)
+                mx = y[c] > mx ? y[c] : mx;
+            for (int c = 0; c < 5; c++)
+                sum += exp((double)y[c] - mx);
+            for (int c = 0; c < 5; c++)
+                avg[c] += exp((double)y[c] - mx) / sum / K;
+        }
+        int p = 0;
+        for (int c = 1; c < 5; c++)
+            p = avg[c] > avg[p] ? c : p;
+        r->pred[i] = p;
+        r->confusion[labels[i]][p]++;
+        r->loss -= log(avg[labels[i]]);
+        int is_new = sid[i] != 0;
+        for (size_t k = 0; k < n_seen && is_new; k++)
+            is_new = seen[k] != sid[i];
+        if (is_new) {
+            seen[n_seen++] = sid[i];
+            r->sentence_confusion[labels[i]][p]++;
+        }
+    }
+    r->sentences = (int64_t)n_seen;
+    r->loss /= (double)N;
+}
+
+/* Two models: every metric from the mean probabilities, recomputed here; not the metrics
+ * of either model alone; modes and parameters as they were; the same refusals. */
+START_TEST(test_classifier_evaluate_ensemble)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    lstmsent_dataset *d = dataset_of(c, TINY_T);
+    const size_t V = lstmsent_corpus_vocab_size(c), N = lstmsent_dataset_rows(d);
+    lstmsent_model *m[2] = {tiny_model(V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 111),
+                            tiny_model(V, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 112)};
+    lstmsent_classifier *k;
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m[0], c), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_add_model(k, m[1]), LSTMSENT_OK);
+    lstmsent_model_set_training(m[1], 0);
+    size_t n0, n1;
+    float *before0 = params_copy(m[0], &n0), *before1 = params_copy(m[1], &n1);
+    ref_result ref, alone;
+    reference_mean(m, 2, d, &ref);
+    const size_t batches[3] = {0, 1, 5};
+    for (int b = 0; b < 3; b++) {
+        lstmsent_eval_result res;
+        ck_assert_int_eq(lstmsent_classifier_evaluate(k, d, batches[b], &res), LSTMSENT_OK);
+        assert_matches(&res, &ref, 5, N);
+        ck_assert_int_eq(lstmsent_model_is_training(m[0]), 1);
+        ck_assert_int_eq(lstmsent_model_is_training(m[1]), 0);
+    }
+    /* The mean is neither model: both differ from it in the loss. */
+    for (int i = 0; i < 2; i++) {
+        reference_mean(m + i, 1, d, &alone);
+        ck_assert_msg(fabs(alone.loss - ref.loss) > 1e-3, "model %d alone has the ensemble's "
+                      "loss %.6g", i, ref.loss);
+    }
+    float *after0 = params_copy(m[0], &n0), *after1 = params_copy(m[1], &n1);
+    ck_assert(memcmp(before0, after0, n0 * sizeof(float)) == 0);
+    ck_assert(memcmp(before1, after1, n1 * sizeof(float)) == 0);
+
+    /* The refusals of lstmsent_model_evaluate, *out untouched, the modes kept. */
+    lstmsent_eval_result res, pristine;
+    memset(&res, 0x5a, sizeof res);
+    memcpy(&pristine, &res, sizeof res);
+    lstmsent_dataset *d30 = dataset_of(c, 30);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, d30, 0, &res), LSTMSENT_ERR_SHAPE);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "lstmsent_classifier_evaluate: the "
+                                 "dataset's rows are 30 ids long, the model's seq_len is 12"));
+    lstmsent_dataset_free(d30);
+    lstmsent_corpus *u;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&u, data_path("unlabelled.tsv"), NULL), LSTMSENT_OK);
+    lstmsent_corpus_options co;
+    lstmsent_corpus_options_default(&co);
+    co.vocabulary = c;
+    lstmsent_corpus *uc;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&uc, data_path("unlabelled.tsv"), &co),
+                     LSTMSENT_OK);
+    lstmsent_dataset *du = dataset_of(uc, TINY_T);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, du, 0, &res), LSTMSENT_ERR_LABEL);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "the dataset has no labels"));
+    write_text(tmp_path("v.txt"), "good\nbad\n");
+    lstmsent_corpus *vc;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&vc, tmp_path("v.txt")), LSTMSENT_OK);
+    lstmsent_dataset *empty = dataset_of(vc, TINY_T);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, empty, 0, &res), LSTMSENT_ERR_EMPTY);
+    ck_assert(memcmp(&res, &pristine, sizeof res) == 0);
+    ck_assert_int_eq(lstmsent_model_is_training(m[0]), 1);
+    ck_assert_int_eq(lstmsent_model_is_training(m[1]), 0);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(NULL, d, 0, &res), LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, NULL, 0, &res), LSTMSENT_ERR_NULL);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, d, 0, NULL), LSTMSENT_ERR_NULL);
+    lstmsent_classifier_free(k);
+
+    /* Labels past the classes and ids past the embedding: a 3-class pair and a pair of
+     * small embeddings over eval.tsv's rows. */
+    lstmsent_model_options o;
+    tiny_options(&o, V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_STEP, 114);
+    o.output_size = 3;
+    lstmsent_model *c3[2];
+    ck_assert_int_eq(lstmsent_model_create(&c3[0], &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_create(&c3[1], &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, c3[0], c), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_add_model(k, c3[1]), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, d, 0, &res), LSTMSENT_ERR_LABEL);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "row 0 has label 4, the model's "
+                                 "classes are 0..2"));
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(c3[0]);
+    lstmsent_model_free(c3[1]);
+    tiny_options(&o, 2, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_STEP, 115);
+    lstmsent_model *s2[2];
+    ck_assert_int_eq(lstmsent_model_create(&s2[0], &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_model_create(&s2[1], &o), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, s2[0], vc), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_add_model(k, s2[1]), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_evaluate(k, d, 0, &res), LSTMSENT_ERR_TOKEN);
+    ck_assert_ptr_nonnull(strstr(lstmsent_last_error(), "is outside the model's embedding 0..2"));
+    ck_assert(memcmp(&res, &pristine, sizeof res) == 0);
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(s2[0]);
+    lstmsent_model_free(s2[1]);
+
+    lstmsent_dataset_free(empty);
+    lstmsent_corpus_free(vc);
+    lstmsent_dataset_free(du);
+    lstmsent_corpus_free(uc);
+    lstmsent_corpus_free(u);
+    free(before0);
+    free(before1);
+    free(after0);
+    free(after1);
+    lstmsent_model_free(m[0]);
+    lstmsent_model_free(m[1]);
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
+/* A dataset's rows get the answers its texts get from predict: texts written to a TSV,
+ * read with the classifier's vocabulary; one model and two; and its refusals. */
+START_TEST(test_predict_dataset_equals_predict)
+{
+    lstmsent_corpus *c = eval_corpus(NULL);
+    const size_t V = lstmsent_corpus_vocab_size(c);
+    FILE *f = fopen(tmp_path("t.tsv"), "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs("PhraseId\tSentenceId\tPhrase\n", f);
+    for (size_t i = 0; i < N_MANY; i++)
+        fprintf(f, "%zu\t1\t%s\n", i + 1, many_texts[i]);
+    ck_assert_int_eq(fclose(f), 0);
+    lstmsent_corpus_options co;
+    lstmsent_corpus_options_default(&co);
+    co.vocabulary = c;
+    lstmsent_corpus *tc;
+    ck_assert_int_eq(lstmsent_corpus_load_tsv(&tc, tmp_path("t.tsv"), &co), LSTMSENT_OK);
+    lstmsent_dataset *d = dataset_of(tc, TINY_T);
+    ck_assert_uint_eq(lstmsent_dataset_rows(d), N_MANY);
+    lstmsent_model *m1 = tiny_model(V, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_TOKEN, 121);
+    lstmsent_model *m2 = tiny_model(V, LSTMSENT_HEAD_SIGMOID, LSTMSENT_POOL_LAST_STEP, 122);
+    lstmsent_classifier *k;
+    ck_assert_int_eq(lstmsent_classifier_create(&k, m1, c), LSTMSENT_OK);
+    for (int round = 0; round < 2; round++) {
+        int32_t lt[N_MANY], ld[N_MANY];
+        float pt[N_MANY * 5], pd[N_MANY * 5];
+        snapshot(k, lt, pt);
+        const size_t batches[3] = {0, 1, 7};
+        for (int b = 0; b < 3; b++) {
+            ck_assert_int_eq(lstmsent_classifier_predict_dataset(k, d, batches[b], ld, pd,
+                                                                 N_MANY * 5), LSTMSENT_OK);
+            for (size_t i = 0; i < N_MANY * 5; i++)
+                ck_assert_msg(fabs(pt[i] - pd[i]) < 1e-6, "row %zu: %.9g, predict %.9g",
+                              i / 5, pd[i], pt[i]);
+            ck_assert(memcmp(lt, ld, sizeof lt) == 0);
+        }
+        ck_assert_int_eq(lstmsent_classifier_predict_dataset(k, d, 0, ld, NULL, 0),
+                         LSTMSENT_OK);
+        ck_assert(memcmp(lt, ld, sizeof lt) == 0);
+        if (round == 0)
+            ck_assert_int_eq(lstmsent_classifier_add_model(k, m2), LSTMSENT_OK);
+    }
+    /* Refusals, nothing written. */
+    int32_t ld[N_MANY];
+    float pd[N_MANY * 5];
+    memset(ld, 0x5a, sizeof ld);
+    ck_assert_int_eq(lstmsent_classifier_predict_dataset(k, d, 0, ld, pd, N_MANY * 5 - 1),
+                     LSTMSENT_ERR_BUFFER);
+    lstmsent_dataset *d30 = dataset_of(tc, 30);
+    ck_assert_int_eq(lstmsent_classifier_predict_dataset(k, d30, 0, ld, NULL, 0),
+                     LSTMSENT_ERR_SHAPE);
+    for (size_t i = 0; i < N_MANY; i++)
+        ck_assert_int_eq(ld[i], 0x5a5a5a5a);
+    lstmsent_dataset_free(d30);
+    ck_assert_int_eq(lstmsent_classifier_predict_dataset(k, NULL, 0, ld, NULL, 0),
+                     LSTMSENT_ERR_NULL);
+    lstmsent_classifier_free(k);
+    lstmsent_dataset *d_all = dataset_of(c, TINY_T);
+    lstmsent_model_options o;
+    tiny_options(&o, 2, LSTMSENT_HEAD_LOGITS, LSTMSENT_POOL_LAST_STEP, 123);
+    lstmsent_model *small;
+    ck_assert_int_eq(lstmsent_model_create(&small, &o), LSTMSENT_OK);
+    write_text(tmp_path("v.txt"), "good\nbad\n");
+    lstmsent_corpus *vc;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&vc, tmp_path("v.txt")), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_create(&k, small, vc), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_classifier_predict_dataset(k, d_all, 0, NULL, NULL, 0),
+                     LSTMSENT_ERR_TOKEN);
+    lstmsent_classifier_free(k);
+    lstmsent_model_free(small);
+    lstmsent_corpus_free(vc);
+    lstmsent_dataset_free(d_all);
+
+    lstmsent_model_free(m1);
+    lstmsent_model_free(m2);
+    lstmsent_dataset_free(d);
+    lstmsent_corpus_free(tc);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("classify");
@@ -986,6 +1550,15 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_predict_unknown_word_is_escaped);
     tcase_add_test(tc, test_predict_refusals);
     tcase_add_test(tc, test_classifier_load);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("ensemble");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_ensemble_predict_is_the_mean);
+    tcase_add_test(tc, test_add_model_refusals);
+    tcase_add_test(tc, test_load_ensemble);
+    tcase_add_test(tc, test_classifier_evaluate_one_model);
+    tcase_add_test(tc, test_classifier_evaluate_ensemble);
+    tcase_add_test(tc, test_predict_dataset_equals_predict);
     suite_add_tcase(s, tc);
     return s;
 }

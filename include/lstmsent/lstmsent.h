@@ -685,9 +685,14 @@ LSTMSENT_API lstmsent_status lstmsent_model_evaluate(lstmsent_model *model,
  *     is the padding id 0 (so "foo bar" is [0, 0, 0, ...] of length 2, not an empty row),
  *     under LSTMSENT_UNKNOWN_ID the unknown id, and LSTMSENT_UNKNOWN_ERROR refuses the
  *     call (LSTMSENT_ERR_UNKNOWN_WORD).
- * Threads: one thread at a time per classifier, and not while another thread uses its
- * model (the model's workspace is shared); the forward itself uses the library's threads
- * (lstmsent_set_threads). */
+ * An ensemble: a classifier may hold several models (lstmsent_classifier_add_model,
+ * lstmsent_classifier_load_ensemble), typically the same network trained from different
+ * seeds. Each text is encoded once and read by every model; the classifier's
+ * probabilities are the mean of the models' probabilities (each as predict defines them
+ * below) and its label the argmax of that mean. K models cost K forwards.
+ * Threads: one thread at a time per classifier, and not while another thread uses one of
+ * its models (a model's workspace is shared); the forward itself uses the library's
+ * threads (lstmsent_set_threads). */
 typedef struct lstmsent_classifier lstmsent_classifier;
 
 /* A classifier over model and vocab, which it borrows: both must outlive it. The vocabulary
@@ -704,28 +709,55 @@ LSTMSENT_API lstmsent_status lstmsent_classifier_create(lstmsent_classifier **ou
 LSTMSENT_API lstmsent_status lstmsent_classifier_load(lstmsent_classifier **out,
                                                       const char *path,
                                                       const lstmsent_load_options *opts);
+/* Add model to the classifier's ensemble, borrowed as the first (it must outlive the
+ * classifier). It must read what the first model reads: the same num_embeddings (so the
+ * vocabulary fits it), output_size and seq_len (texts are encoded once, at one T), else
+ * LSTMSENT_ERR_MISMATCH with a message naming the option; the other options (sizes,
+ * head, pooling, dropout) may differ. A failed call leaves the classifier as it was. The
+ * scratch for the averages is allocated by the next predict or evaluate. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_add_model(lstmsent_classifier *classifier,
+                                                           lstmsent_model *model);
+/* A classifier over the models of n >= 1 files (n = 0: LSTMSENT_ERR_INVALID), each saved
+ * with its vocabulary, owning everything: paths[0] as lstmsent_classifier_load, then every
+ * other file added as by lstmsent_classifier_add_model. Each file's vocabulary must be
+ * that of the first (the same words with the same ids and the same unseen-word policy),
+ * else LSTMSENT_ERR_MISMATCH naming the file; every status of lstmsent_classifier_load
+ * applies to every file (a missing one: LSTMSENT_ERR_IO), and add_model's refusals come
+ * with the file's name. lstmsent_classifier_load(out, path, opts) is this call with n = 1.
+ * On failure *out is NULL and nothing is left allocated. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_load_ensemble(lstmsent_classifier **out,
+                                                               const char *const *paths,
+                                                               size_t n,
+                                                               const lstmsent_load_options *opts);
 LSTMSENT_API void lstmsent_classifier_free(lstmsent_classifier *classifier);
 
-/* The model and vocabulary (borrowed or owned: valid while the classifier lives), the
- * number of classes O (the model's output_size) and the T texts are padded to (its
- * seq_len). NULL or 0 for a NULL classifier. */
+/* The first model and the vocabulary (borrowed or owned: valid while the classifier
+ * lives), the number of classes O (the models' output_size) and the T texts are padded to
+ * (their seq_len). NULL or 0 for a NULL classifier. */
 LSTMSENT_API lstmsent_model *lstmsent_classifier_model(const lstmsent_classifier *classifier);
+/* The number of models (1 until one is added; 0 for NULL) and model i in the order they
+ * came (0 is lstmsent_classifier_model; NULL for i out of range). */
+LSTMSENT_API size_t lstmsent_classifier_model_count(const lstmsent_classifier *classifier);
+LSTMSENT_API lstmsent_model *lstmsent_classifier_model_at(const lstmsent_classifier *classifier,
+                                                          size_t i);
 LSTMSENT_API const lstmsent_corpus *lstmsent_classifier_vocab(
     const lstmsent_classifier *classifier);
 LSTMSENT_API int32_t lstmsent_classifier_num_classes(const lstmsent_classifier *classifier);
 LSTMSENT_API int32_t lstmsent_classifier_seq_len(const lstmsent_classifier *classifier);
 
 /* Classify n NUL-terminated UTF-8 texts: each encoded as above, then evaluation-mode
- * forwards from a zero state in batches of up to 256 texts. labels (n values, may be NULL)
- * get each text's class, the argmax of the model's outputs (the first of equal maxima);
- * probs (n * O floats, row-major, may be NULL; probs_cap is checked) get the softmax of
- * the outputs: for LSTMSENT_HEAD_LOGITS the softmax of the logits, for
+ * forwards from a zero state in batches of up to 256 texts. A model's probabilities are
+ * the softmax of its outputs: for LSTMSENT_HEAD_LOGITS the softmax of the logits, for
  * LSTMSENT_HEAD_SIGMOID the softmax of the sigmoid outputs, which is exactly the
- * distribution the tutorial's criterion scores. The outputs are those of
- * lstmsent_model_forward on the encoded rows, to float rounding (under
- * LSTMSENT_POOL_LAST_TOKEN the steps after a batch's longest text, which cannot reach the
- * result, are not run). The model's mode is restored before the call returns; its last
- * forward is replaced. n = 0 does nothing. Every text is checked before the first forward
+ * distribution the tutorial's criterion scores. probs (n * O floats, row-major, may be
+ * NULL; probs_cap is checked) get those of the one model, or their mean over the models
+ * of an ensemble (computed in double); labels (n values, may be NULL) get each text's
+ * class: the argmax of the one model's outputs, or of the mean probabilities (the first
+ * of equal maxima). The outputs are those of lstmsent_model_forward on the encoded rows,
+ * to float rounding (when every model pools with LSTMSENT_POOL_LAST_TOKEN the steps
+ * after a batch's longest text, which cannot reach the result, are not run). The models'
+ * modes are restored before the call returns; their last forwards are replaced. n = 0
+ * does nothing. Every text is checked before the first forward
  * and nothing is written to labels or probs when one fails: a NULL text
  * (LSTMSENT_ERR_NULL), invalid UTF-8 (LSTMSENT_ERR_UTF8) and an unseen word under
  * LSTMSENT_UNKNOWN_ERROR (LSTMSENT_ERR_UNKNOWN_WORD), each message naming texts[i];
@@ -736,6 +768,35 @@ LSTMSENT_API lstmsent_status lstmsent_classifier_predict(lstmsent_classifier *cl
                                                          const char *const *texts, size_t n,
                                                          int32_t *labels, float *probs,
                                                          size_t probs_cap);
+
+/* The same answers for the rows of a dataset already encoded with the classifier's
+ * vocabulary (labels need not be there), e.g. a Kaggle test file: forwards over the full
+ * T in batches of `batch` rows (0: 256), in dataset order; labels (rows values) and probs
+ * (rows * O floats) as lstmsent_classifier_predict, either may be NULL. A dataset made of
+ * a text as a phrase gives that text's answer (to float rounding). Fails before any
+ * forward, writing nothing: LSTMSENT_ERR_SHAPE when the dataset's T is not the models'
+ * seq_len, LSTMSENT_ERR_TOKEN for an id outside the embedding, LSTMSENT_ERR_INVALID when
+ * batch * T exceeds INT32_MAX, LSTMSENT_ERR_BUFFER when probs_cap < rows * O. A dataset
+ * of no rows does nothing. Modes restored, last forwards replaced, as predict. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_predict_dataset(
+    lstmsent_classifier *classifier, const lstmsent_dataset *data, size_t batch,
+    int32_t *labels, float *probs, size_t probs_cap);
+
+/* lstmsent_model_evaluate for the classifier's models together: the same batches, the
+ * same metrics (computed by the same code) and the same refusals (checked against the
+ * first model, whose seq_len, output_size and embedding every model shares), from the
+ * classifier's answers: the prediction of a row is its predict label (for one model the
+ * argmax of its outputs, so the counts are exactly lstmsent_model_evaluate's). The loss is
+ * the mean over rows of -log(the mean probability of the row's label), in double. For one
+ * model with LSTMSENT_HEAD_LOGITS that is its cross-entropy, lstmsent_model_evaluate's
+ * loss to float rounding; with LSTMSENT_HEAD_SIGMOID it is the tutorial's criterion
+ * without its 1e-10 inside the log: smaller by less than 1e-10 / p_min, where no
+ * probability is below p_min = 1 / (1 + (O - 1) e) (1.2e-9 for O = 5). Every model's mode is restored and its parameters never
+ * change; its last forward is replaced. On failure *out is left untouched. */
+LSTMSENT_API lstmsent_status lstmsent_classifier_evaluate(lstmsent_classifier *classifier,
+                                                          const lstmsent_dataset *data,
+                                                          size_t batch,
+                                                          lstmsent_eval_result *out);
 
 /* How text is seen: *tokens (may be NULL) gets its number of tokens (all of them: compare
  * with lstmsent_classifier_seq_len to see a cut) and *unknown (may be NULL) how many are

@@ -55,9 +55,12 @@ expect_err "--checkpoint and --out name the same file"
 expect_exit 2 "$LSTMSENT" train --train nope.tsv --out m.st --metrics m.st.ckpt
 expect_exit 2 "$LSTMSENT" eval m.st
 expect_err "needs MODEL and DATA.tsv"
-expect_exit 2 "$LSTMSENT" eval m.st a.tsv b.tsv
+# Three arguments are two models and the data (an ensemble): m.st is looked for.
+expect_exit 4 "$LSTMSENT" eval m.st a.tsv b.tsv
+expect_err "m.st"
 expect_exit 2 "$LSTMSENT" eval --batch 0 m.st dev.tsv
 expect_exit 2 "$LSTMSENT" predict
+expect_err "needs a MODEL"
 expect_exit 2 "$LSTMSENT" predict m.st --kaggle test.tsv
 expect_err "--kaggle and --out go together"
 expect_exit 2 "$LSTMSENT" predict m.st --out s.csv
