@@ -12,6 +12,7 @@ milliseconds per step, and the peak RSS. Run with Debian's interpreter:
 """
 import argparse
 import json
+from collections import Counter
 import os
 import resource
 import sys
@@ -59,6 +60,9 @@ def main():
     ap.add_argument("--lstm-dropout", type=float, default=0.5)
     ap.add_argument("--output-dropout", type=float, default=0.3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--min-count", type=int, default=1,
+                    help="words seen fewer times are unknown: one id of their own after the "
+                         "vocabulary (lstmsent train's --min-count N --unknown id)")
     ap.add_argument("--max-steps", type=int, default=0,
                     help="stop after this many steps and extrapolate the epoch (0: whole epoch)")
     args = ap.parse_args()
@@ -67,10 +71,20 @@ def main():
     torch.manual_seed(args.seed)
     phrases, labels = read_tsv(args.train)
     vocab = corpus_extr(phrases)
+    emb_rows = len(vocab) + 1
+    if args.min_count > 1:
+        # The same cut as liblstmsent's: the kept words keep their order (and ids 1..V'),
+        # every other word is the unknown id V' + 1.
+        counts = Counter(w for p in phrases for w in p.lower().split())
+        kept = [w for w in sorted(vocab, key=vocab.get) if counts[w] >= args.min_count]
+        unk = len(kept) + 1
+        ids = {w: i for i, w in enumerate(kept, 1)}
+        vocab = {w: ids.get(w, unk) for w in vocab}
+        emb_rows = unk + 1
     pad = pad_sequences(phrases, vocab, args.seq_len)
-    lengths = np.maximum((pad != 0).sum(axis=1), 1)   # right padding; an empty phrase runs one step
+    lengths = np.array([max(1, min(len(p.split()), args.seq_len)) for p in phrases])
     labels = np.asarray(labels, dtype=np.int64)
-    net = PackedRNN(len(vocab) + 1, 5, args.embed, args.hidden, args.layers,
+    net = PackedRNN(emb_rows, 5, args.embed, args.hidden, args.layers,
                     args.lstm_dropout, args.output_dropout)
     net.train()
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -91,7 +105,8 @@ def main():
     elapsed = time.perf_counter() - t0
     print(json.dumps({
         "what": "epoch", "side": "pytorch", "threads": args.threads, "batch": args.batch,
-        "seq_len": args.seq_len, "rows": len(pad), "steps": steps, "epoch_steps": total_steps,
+        "seq_len": args.seq_len, "rows": len(pad), "embedding_rows": emb_rows,
+        "steps": steps, "epoch_steps": total_steps,
         "seconds": round(elapsed, 2),
         "epoch_seconds": round(elapsed * total_steps / steps, 1),
         "extrapolated": steps < total_steps,

@@ -106,6 +106,8 @@ def main():
                                     "--seq-len", cfg["seq-len"], "--lr", cfg["lr"],
                                     "--lstm-dropout", cfg["lstm-dropout"],
                                     "--output-dropout", cfg["output-dropout"],
+                                    "--min-count", cfg["min-count"], "--embed", cfg["embed"],
+                                    "--hidden", cfg["hidden"], "--layers", cfg["layers"],
                                     "--max-steps", str(args.torch_steps)])
         torch = json.loads(tout.strip().splitlines()[-1])
         torch["rss"] = trss
@@ -138,8 +140,12 @@ def main():
             cpu["model_name"], cpu["family"], cpu["model"], cpu["kind"], cpu["nproc"],
             cpu["simd"], os.environ.get("OPENBLAS_CORETYPE", "(unset)")),
         "",
-        "The recommended configuration (`lstmsent train`'s defaults, docs/quality.md): %s." %
-        ", ".join("%s %s" % kv for kv in sorted(cfg.items())),
+        "The recommended configuration (`lstmsent train`'s defaults, docs/quality.md): %s, "
+        "logits head, last-token pooling, padding_idx 0, words seen fewer than min-count "
+        "times as the unknown id (%d embedding rows), Adam, clipping at 5; full shuffled "
+        "epochs. PyTorch runs the same model with the same vocabulary and hyperparameters, "
+        "`pack_padded_sequence` skipping the padding (tools/bench_epoch_torch.py)." % (
+            ", ".join("%s %s" % kv for kv in sorted(cfg.items())), torch["embedding_rows"]),
         "",
         "| one epoch over train.tsv (159,274 phrases), %d threads | liblstmsent | PyTorch 1.13 "
         "(pack_padded_sequence) |" % args.threads,
@@ -184,7 +190,8 @@ def main():
 def recommended(help_text):
     """The defaults `lstmsent train --help` prints, for PyTorch's side."""
     cfg = {}
-    for key in ("batch", "seq-len", "lr", "lstm-dropout", "output-dropout"):
+    for key in ("batch", "seq-len", "lr", "lstm-dropout", "output-dropout", "min-count",
+                "embed", "hidden", "layers"):
         m = re.search(r"--%s\b[^\n]*?\((?:default:?\s*)?([0-9.eE+-]+)\)" % key, help_text)
         if m is None:
             sys.exit("benchmark_epoch: no default for --%s in `lstmsent train --help`" % key)
