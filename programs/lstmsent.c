@@ -95,6 +95,7 @@ int cli_exit_code(lstmsent_status st)
     case LSTMSENT_ERR_VERSION:
     case LSTMSENT_ERR_DIGEST:
     case LSTMSENT_ERR_NONFINITE:
+    case LSTMSENT_ERR_CHECKSUM:
         return CLI_EXIT_INPUT;
     /* Out of memory, and calls the command should never make wrongly. */
     case LSTMSENT_ERR_NOMEM:

@@ -75,6 +75,17 @@ expect_err "digest"
 expect_exit 3 "$LSTMSENT" predict --threads 1 digest.st < one.txt
 expect_err "digest"
 
+# A damaged byte in the tensor data: the checksum refuses the file (bad input, not an
+# internal error).
+cp model.st damaged.st
+size=$(wc -c < damaged.st)
+printf '\x5a' | dd of=damaged.st bs=1 seek=$((size - 100)) conv=notrunc 2> /dev/null
+cmp -s model.st damaged.st && fail "the damaged copy is not damaged"
+expect_exit 3 "$LSTMSENT" eval --threads 1 damaged.st dev.tsv
+expect_err "checksum"
+expect_exit 3 "$LSTMSENT" predict --threads 1 damaged.st < one.txt
+expect_err "checksum"
+
 head -c 1000 model.st > truncated.st
 expect_exit 3 "$LSTMSENT" eval --threads 1 truncated.st dev.tsv
 expect_err "truncated.st"
