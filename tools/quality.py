@@ -185,6 +185,35 @@ def class_table(L, ev):
                                                         c["f1"], c["support"]))
 
 
+def policy_paragraph(se, pe):
+    """The unknown-word comparison: se the default's eval, pe --min-count 1 --unknown pad's."""
+    return [
+        "6.4% of dev.tsv's tokens are not in train.tsv's vocabulary. Two policies, the same "
+        "seed (1), everything else at the defaults. `--min-count 1 --unknown pad` keeps every "
+        "training word and maps unseen words to the padding id: a zero input (the padding "
+        "row is held at zero) that no training phrase ever shows the model. The default, "
+        "`--min-count 8 --unknown id`, leaves the words seen fewer than 8 times in train.tsv "
+        "out of the vocabulary, so that the unknown id's own embedding row is trained on "
+        "them; the model file records the policy and the cut vocabulary, so prediction "
+        "encodes text as training did.", "",
+        "| policy | dev phrase acc | dev sentence acc | macro-F1 |",
+        "| --- | --- | --- | --- |",
+        "| default: `--min-count 8 --unknown id` | %.4f | %.4f | %.4f |" % (
+            se["accuracy"], se["sentence_accuracy"], se["macro_f1"]),
+        "| `--min-count 1 --unknown pad` | %.4f | %.4f | %.4f |" % (
+            pe["accuracy"], pe["sentence_accuracy"], pe["macro_f1"]), "",
+        "The default is %+.2f points on phrases and %+.2f on sentences from the padding "
+        "policy here (one dev sentence is 0.09 points, and seeds alone move sentence "
+        "accuracy by more than 3 points, as the table above shows): in this run the two are "
+        "equal within noise; in the tuning runs at batch 64 the default was 0.1 point ahead "
+        "on phrases and 1.0 on sentences. It is kept because an unseen word then reads a "
+        "trained vector rather than an input never seen in training, and because its "
+        "vocabulary is smaller (13,579 words instead of 16,579), so the dense Adam update of "
+        "the embedding, and the model file, shrink by a fifth." % (
+            100 * (se["accuracy"] - pe["accuracy"]),
+            100 * (se["sentence_accuracy"] - pe["sentence_accuracy"]))]
+
+
 def write(args, started, helptext, rec, ens, pad, ft, tut, loop):
     best_ft = max(ft, key=lambda r: r["phrase"])
     final = ens if ens is not None else rec[0]["eval"]
@@ -228,21 +257,7 @@ def write(args, started, helptext, rec, ens, pad, ft, tut, loop):
 
     pe = pad["eval"]
     se = rec[0]["eval"]
-    L += ["", "### The unknown-word policy", "",
-          "6.4% of dev.tsv's tokens are not in train.tsv's vocabulary. With every training "
-          "word kept and unseen words mapped to the padding id (`--min-count 1 --unknown "
-          "pad`, a zero input: the padding row of the embedding is held at zero), training "
-          "never sees such an input; the default instead leaves the words seen fewer than "
-          "`--min-count` times in train.tsv out of the vocabulary, so that the unknown id's "
-          "own embedding row is trained on them, and the model file records the policy and "
-          "the cut vocabulary so that prediction encodes as training did. The same seed "
-          "(1), everything else at the defaults:", "",
-          "| policy | dev phrase acc | dev sentence acc | macro-F1 |",
-          "| --- | --- | --- | --- |",
-          "| default (rare words to the unknown id) | %.4f | %.4f | %.4f |" % (
-              se["accuracy"], se["sentence_accuracy"], se["macro_f1"]),
-          "| `--min-count 1 --unknown pad` | %.4f | %.4f | %.4f |" % (
-              pe["accuracy"], pe["sentence_accuracy"], pe["macro_f1"]), "",
+    L += ["", "### The unknown-word policy", ""] + policy_paragraph(se, pe) + ["",
           "| epoch | policy | train loss | train acc | dev loss | dev phrase acc | "
           "dev sentence acc | dev macro-F1 | training s | epoch s |", "| --- " * 10 + "|"]
     for e in pad["epochs"]:
