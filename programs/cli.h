@@ -100,4 +100,15 @@ int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_predict(int argc, char **argv);
 
+/* Run a library call; on failure report it (cli_fail), set rc to its exit code and go to
+ * the caller's `done:` label. */
+#define TRY(call)                                                                          \
+    do {                                                                                   \
+        lstmsent_status st_ = (call);                                                      \
+        if (st_ != LSTMSENT_OK) {                                                          \
+            rc = cli_fail(st_);                                                            \
+            goto done;                                                                     \
+        }                                                                                  \
+    } while (0)
+
 #endif /* LSTMSENT_CLI_H */

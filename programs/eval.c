@@ -176,15 +176,6 @@ static void print_table(FILE *f, char *const *models, int n_models, const char *
     }
 }
 
-#define TRY(call)                                                                          \
-    do {                                                                                   \
-        lstmsent_status st_ = (call);                                                      \
-        if (st_ != LSTMSENT_OK) {                                                          \
-            rc = cli_fail(st_);                                                            \
-            goto done;                                                                     \
-        }                                                                                  \
-    } while (0)
-
 int cli_eval(int argc, char **argv)
 {
     const char *cmd = "eval";

@@ -282,15 +282,6 @@ static int check_phrase_id_column(const char *path)
     return 0;
 }
 
-#define TRY(call)                                                                          \
-    do {                                                                                   \
-        lstmsent_status st_ = (call);                                                      \
-        if (st_ != LSTMSENT_OK) {                                                          \
-            rc = cli_fail(st_);                                                            \
-            goto done;                                                                     \
-        }                                                                                  \
-    } while (0)
-
 static int predict_kaggle(lstmsent_classifier *clf, const char *test_path, const char *out_path,
                           size_t batch)
 {

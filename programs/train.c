@@ -545,15 +545,6 @@ static int load_labelled(lstmsent_corpus **out, const char *path,
     return 0;
 }
 
-#define TRY(call)                                                                          \
-    do {                                                                                   \
-        lstmsent_status st_ = (call);                                                      \
-        if (st_ != LSTMSENT_OK) {                                                          \
-            rc = cli_fail(st_);                                                            \
-            goto done;                                                                     \
-        }                                                                                  \
-    } while (0)
-
 #define TRY_RC(expr)                                                                       \
     do {                                                                                   \
         if ((rc = (expr)) != 0)                                                            \
