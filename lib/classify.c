@@ -640,8 +640,9 @@ static lstmsent_status check_texts(lstmsent_classifier *c, const char *const *te
     return LSTMSENT_OK;
 }
 
-/* Softmax of y (O) into p, in double. */
-static void softmax_row(float *p, const float *y, int32_t O)
+/* The sum of exp(y[k] - max) over y (O), in double, and that max: the common part of a
+ * softmax and of a log-sum-exp. */
+static double exp_sum(const float *y, int32_t O, float *max)
 {
     float mx = y[0];
     for (int32_t k = 1; k < O; k++)
@@ -649,6 +650,15 @@ static void softmax_row(float *p, const float *y, int32_t O)
     double sum = 0.0;
     for (int32_t k = 0; k < O; k++)
         sum += exp((double)y[k] - (double)mx);
+    *max = mx;
+    return sum;
+}
+
+/* Softmax of y (O) into p, in double. */
+static void softmax_row(float *p, const float *y, int32_t O)
+{
+    float mx;
+    const double sum = exp_sum(y, O, &mx);
     for (int32_t k = 0; k < O; k++)
         p[k] = (float)(exp((double)y[k] - (double)mx) / sum);
 }
@@ -656,12 +666,8 @@ static void softmax_row(float *p, const float *y, int32_t O)
 /* log(sum(exp(y))) of y (O), in double: log softmax(y)[k] = y[k] - it. */
 static double log_sum_exp(const float *y, int32_t O)
 {
-    float mx = y[0];
-    for (int32_t k = 1; k < O; k++)
-        mx = y[k] > mx ? y[k] : mx;
-    double sum = 0.0;
-    for (int32_t k = 0; k < O; k++)
-        sum += exp((double)y[k] - (double)mx);
+    float mx;
+    const double sum = exp_sum(y, O, &mx);
     return (double)mx + log(sum);
 }
 
