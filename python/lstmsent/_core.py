@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ._lib import C
-from .errors import ArgumentError, ClosedError, DataError, exception_for
+from .errors import ArgumentError, ClosedError, DataError, ShapeError, exception_for
 
 #: Number of C objects this package holds now, by kind (tests use it to find leaks).
 live_handles: dict[str, int] = {}
@@ -105,7 +105,7 @@ def as_ids(x: Any, name: str, ndim: int) -> np.ndarray:
     already is one, else a checked conversion (integers only, each within int32)."""
     a = x if isinstance(x, np.ndarray) else np.asarray(_numpy_of(x))
     if a.ndim != ndim:
-        raise ArgumentError(f"{name} must have {ndim} dimension(s), not shape {a.shape}", -12)
+        raise ShapeError(f"{name} must have {ndim} dimension(s), not shape {a.shape}", -12)
     if a.dtype == np.int32:
         return np.ascontiguousarray(a)
     if a.dtype.kind not in "iu":
@@ -123,7 +123,7 @@ def as_floats(x: Any, name: str, shape: Optional[tuple] = None) -> np.ndarray:
     if a.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers, not {a.dtype}")
     if shape is not None and a.shape != tuple(shape):
-        raise ArgumentError(f"{name} must have shape {tuple(shape)}, not {a.shape}", -12)
+        raise ShapeError(f"{name} must have shape {tuple(shape)}, not {a.shape}", -12)
     return np.ascontiguousarray(a, dtype=np.float32)
 
 

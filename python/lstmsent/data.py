@@ -11,7 +11,7 @@ import numpy as np
 from ._core import (Handle, as_ids, check, enum_arg, enum_name, path_arg, text_arg,
                     texts_array)
 from ._lib import C, CorpusOptions, DatasetOptions
-from .errors import ArgumentError
+from .errors import ArgumentError, ShapeError
 
 __all__ = ["Corpus", "pad_sequences", "PhraseDataset", "DataLoader", "UNKNOWN_POLICIES"]
 
@@ -70,7 +70,7 @@ class Corpus(Handle):
         if labels is not None:
             lab = as_ids(labels, "labels", 1)
             if len(lab) != n:
-                raise ArgumentError(f"{len(lab)} labels for {n} phrases", -12)
+                raise ShapeError(f"{len(lab)} labels for {n} phrases", -12)
         opts = self._options(vocabulary, unknown, min_count)
         out = ctypes.c_void_p()
         check(C.corpus_create(ctypes.byref(out), arr, None if lab is None else lab.ctypes.data,
