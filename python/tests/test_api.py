@@ -318,3 +318,42 @@ def test_docstrings_on_every_public_name():
                 assert getattr(member, "__doc__", None) or attr in {"item", "shape"}, f"{name}.{attr}"
     text = pydoc.render_doc(lstmsent.SentimentRNN, renderer=pydoc.plaintext)
     assert "init_hidden" in text and "vocab_size + 1" in text
+
+
+def test_the_gil_is_released_during_a_call():
+    """While one thread is inside a long library call, another runs Python code: compared
+    with the same calls made through ctypes.PyDLL, which holds the GIL."""
+    import ctypes
+    import threading
+    from lstmsent import _lib
+    net = lstmsent.SentimentRNN(1000, 5, 256, 256, 2).eval()
+    x = np.random.default_rng(0).integers(1, 1000, (128, 64)).astype(np.int32)
+    out = np.empty((128, 5), np.float32)
+    held = ctypes.PyDLL(_lib.LIBRARY_PATH).lstmsent_model_forward
+    restype, argtypes = _lib._PROTOTYPES["lstmsent_model_forward"]
+    held.restype, held.argtypes = restype, argtypes
+
+    def forward_holding_the_gil():
+        assert held(net._p(), x.ctypes.data, 128, 64, None, None, out.ctypes.data, out.size,
+                    None) == 0
+
+    def count_while(call):
+        done = threading.Event()
+        n = 0
+
+        def work():
+            for _ in range(3):
+                call()
+            done.set()
+
+        th = threading.Thread(target=work)
+        th.start()
+        while not done.is_set():
+            n += 1
+        th.join()
+        return n
+
+    released = count_while(lambda: net(x))
+    holding = count_while(forward_holding_the_gil)
+    print(f"loop iterations while 3 forwards ran: {released} (GIL released), {holding} (held)")
+    assert released > 5 * holding, (released, holding)
