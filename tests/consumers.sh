@@ -154,8 +154,12 @@ consumer_c-static() {
             pkg-config --static --cflags --libs lstmsent) || return 1
     echo "+ $cc -static ${c_flags[*]} consumer.c $flags"
     # shellcheck disable=SC2086
-    "$cc" -static "${c_flags[@]}" -o "$dir/consumer" "$src/examples/consumer/consumer.c" \
-        $flags || return 1
+    if ! "$cc" -static "${c_flags[@]}" -o "$dir/consumer" "$src/examples/consumer/consumer.c" \
+        $flags; then
+        echo "(-static needs every dependency's archive; Debian 12: libopenblas-dev," \
+             "libgfortran-12-dev, libutf8proc-dev, libxxhash-dev, libc6-dev)"
+        return 1
+    fi
     if readelf -d "$dir/consumer" | grep -q NEEDED; then
         echo "a dynamic dependency left: $(needed "$dir/consumer" | tr '\n' ' ')"
         return 1
