@@ -27,7 +27,8 @@
 #
 # Prints "PASS name: ..." or "FAIL name: ..." per consumer (a failure's log follows it) and
 # a count; exits 0 when every consumer passed, 1 when one failed, 77 when the only consumer
-# asked for cannot be built here (no C++ compiler). Environment: CC (default cc), CXX
+# asked for cannot be built here (no C++ compiler; c-shared and cxx in a
+# default_library=static build). Environment: CC (default cc), CXX
 # (default c++), CONSUMERS_KEEP=1 keeps the temporary directory.
 # shellcheck disable=SC2317  # the consumer_* functions are called by name
 set -uo pipefail
@@ -266,8 +267,15 @@ for name in "${wanted[@]}"; do
         failed=$((failed + 1))
         continue
     fi
-    if [ "$name" = cxx ] && ! command -v "$cxx" >/dev/null; then
-        echo "SKIP $name: no C++ compiler ($cxx)"
+    reason=
+    case $name in
+        c-shared|cxx)
+            [ "$(introspect "$build" default_library)" = static ] &&
+                reason="$build builds no shared library (default_library=static)" ;;
+    esac
+    [ "$name" = cxx ] && ! command -v "$cxx" >/dev/null && reason="no C++ compiler ($cxx)"
+    if [ -n "$reason" ]; then
+        echo "SKIP $name: $reason"
         skipped=$((skipped + 1))
         continue
     fi
