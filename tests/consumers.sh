@@ -31,7 +31,7 @@
 # default_library=static build). Environment: CC (default cc), CXX
 # (default c++), CONSUMERS_KEEP=1 keeps the temporary directory.
 # shellcheck disable=SC2317  # the consumer_* functions are called by name
-set -uo pipefail
+set -uo pipefail   # (no `... | grep -q` below: its early exit would fail the pipe)
 
 if [ $# -lt 1 ] || [ ! -f "$1/build.ninja" ]; then
     echo "usage: $0 BUILDDIR [CONSUMER...]  (BUILDDIR: a configured meson build directory)" >&2
@@ -132,11 +132,12 @@ consumer_c-shared() {
     "$cc" "${c_flags[@]}" -o "$dir/consumer" "$src/examples/consumer/consumer.c" $flags ||
         return 1
     echo "NEEDED: $(needed "$dir/consumer" | tr '\n' ' ')"
-    needed "$dir/consumer" | grep -qx 'liblstmsent.so.0' ||
+    grep -qx 'liblstmsent.so.0' <<<"$(needed "$dir/consumer")" ||
         { echo "liblstmsent.so.0 is not NEEDED"; return 1; }
-    LD_LIBRARY_PATH=$stage_lib ldd "$dir/consumer" | grep liblstmsent
-    LD_LIBRARY_PATH=$stage_lib ldd "$dir/consumer" |
-        grep -q "liblstmsent.so.0 => $stage_lib/liblstmsent.so.0 " ||
+    local resolved
+    resolved=$(LD_LIBRARY_PATH=$stage_lib ldd "$dir/consumer" | grep liblstmsent)
+    echo "$resolved"
+    grep -qF "liblstmsent.so.0 => $stage_lib/liblstmsent.so.0 " <<<"$resolved" ||
         { echo "liblstmsent.so.0 does not resolve into the stage"; return 1; }
     LD_LIBRARY_PATH=$stage_lib "$dir/consumer" >"$dir/out" || { cat "$dir/out"; return 1; }
     check_output "$dir/out"
@@ -161,7 +162,7 @@ consumer_c-static() {
              "libgfortran-12-dev, libutf8proc-dev, libxxhash-dev, libc6-dev)"
         return 1
     fi
-    if readelf -d "$dir/consumer" | grep -q NEEDED; then
+    if grep -q NEEDED <<<"$(readelf -d "$dir/consumer")"; then
         echo "a dynamic dependency left: $(needed "$dir/consumer" | tr '\n' ' ')"
         return 1
     fi
@@ -187,7 +188,7 @@ consumer_c-static-lib() {
     "$cc" "${c_flags[@]}" -o "$dir/consumer" "$src/examples/consumer/consumer.c" \
         $cflags $libs || return 1
     echo "NEEDED: $(needed "$dir/consumer" | tr '\n' ' ')"
-    if needed "$dir/consumer" | grep -q '^liblstmsent'; then
+    if grep -q '^liblstmsent' <<<"$(needed "$dir/consumer")"; then
         echo "liblstmsent is NEEDED"
         return 1
     fi
@@ -247,13 +248,13 @@ print(" ".join(sorted(t["name"] for t in json.load(sys.stdin))))')
 
 consumer_meson-subproject() {
     meson_subproject "$1" || return 1
-    needed "$1/project/build/consumer" | grep -qx 'liblstmsent.so.0' ||
+    grep -qx 'liblstmsent.so.0' <<<"$(needed "$1/project/build/consumer")" ||
         { echo "liblstmsent.so.0 is not NEEDED"; return 1; }
 }
 
 consumer_meson-subproject-static() {
     meson_subproject "$1" -Dlstmsent:default_library=static || return 1
-    if needed "$1/project/build/consumer" | grep -q '^liblstmsent'; then
+    if grep -q '^liblstmsent' <<<"$(needed "$1/project/build/consumer")"; then
         echo "liblstmsent is NEEDED"
         return 1
     fi
