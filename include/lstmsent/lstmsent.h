@@ -261,7 +261,8 @@ LSTMSENT_API const char *lstmsent_last_error(void);
  * @retval LSTMSENT_ERR_INVALID n is outside 1..64, or n > 1 with a BLAS that has no thread
  *         control (the build found no openblas_set_num_threads); the setting is unchanged.
  * @retval LSTMSENT_ERR_NOMEM a worker thread could not be started; the setting is
- *         unchanged (workers already started are kept for a later call).
+ *         unchanged (OpenBLAS is already at one thread, and workers already started are
+ *         kept for a later call).
  */
 LSTMSENT_API lstmsent_status lstmsent_set_threads(int n);
 /**
@@ -296,8 +297,8 @@ LSTMSENT_API int lstmsent_get_threads(void);
  * lstmsent_corpus_load_vocab() (a vocabulary with no phrases; lstmsent_model_load() and
  * the classifier make those too), freed by lstmsent_corpus_free().
  * @par Threads
- * A corpus never changes after it is made: every call on it takes it const, and any
- * number of threads may use one corpus at once.
+ * A corpus never changes after it is made: every call on it but lstmsent_corpus_free()
+ * takes it const, and any number of threads may use one corpus at once.
  */
 typedef struct lstmsent_corpus lstmsent_corpus;
 
