@@ -10,6 +10,11 @@
  *
  * Workers spin for a short while after a job (the time loops hand out many small jobs),
  * then sleep on a condition variable.
+ *
+ * The pool has one job slot, so it has one owner at a time: a call that finds it taken by
+ * another application thread (two models trained from two threads at once) runs its parts
+ * one after the other on its own thread. Each part computes the same thing wherever it
+ * runs, so the results are the same bits either way.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,6 +40,7 @@ static lstmsent__task job_fn;
 static void *job_ctx;
 static int job_parts;
 static _Thread_local int in_job;   // no nested jobs: a task runs its inner jobs inline
+static atomic_flag pool_busy = ATOMIC_FLAG_INIT;  // held by the thread whose job is out
 
 static inline void cpu_relax(void)
 {
@@ -81,7 +87,8 @@ void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts)
 {
     if (parts > n_threads)
         parts = n_threads;
-    if (parts <= 1 || in_job || n_workers < parts - 1) {
+    if (parts <= 1 || in_job || n_workers < parts - 1 ||
+        atomic_flag_test_and_set_explicit(&pool_busy, memory_order_acquire)) {
         for (int p = 0; p < parts; p++)
             fn(ctx, p, parts);
         if (parts < 1)
@@ -103,6 +110,7 @@ void lstmsent__parallel(lstmsent__task fn, void *ctx, int parts)
     in_job = 0;
     while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
         cpu_relax();
+    atomic_flag_clear_explicit(&pool_busy, memory_order_release);
 }
 
 lstmsent_status lstmsent_set_threads(int n)

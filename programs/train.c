@@ -725,9 +725,10 @@ int cli_train(int argc, char **argv)
             lstmsent_status st = lstmsent_model_clip_grad_norm(net, (float)a.clip, 1, &norm);
             if (st == LSTMSENT_ERR_NONFINITE) {
                 progress_clear(&prog);
-                cli_error("training diverged: the gradient norm is %g at epoch %" PRId64
-                          ", step %" PRId64 " (try a smaller --lr)",
-                          (double)norm, epoch + 1, step + 1);
+                /* norm is not written on this failure: the library's message has it. */
+                cli_error("training diverged at epoch %" PRId64 ", step %" PRId64
+                          ": %s (try a smaller --lr)",
+                          epoch + 1, step + 1, lstmsent_last_error());
                 rc = CLI_EXIT_INTERNAL;
                 goto done;
             }

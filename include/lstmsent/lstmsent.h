@@ -99,11 +99,11 @@
  * for the caller to free, except the handles.
  *
  * Threads: a handle may be used by one thread at a time; distinct handles may be used
- * from distinct threads at once while the library runs on one thread (the default). A
- * const handle (a corpus or dataset after creation) may be read from many threads at once.
- * With lstmsent_set_threads(n) for n > 1 the library's worker threads are one pool for the
- * whole process: only one thread at a time may be inside a call that splits its work over
- * them (lstmsent_set_threads lists them), whichever handles the calls are on.
+ * from distinct threads at once. A const handle (a corpus or dataset after creation) may
+ * be read from many threads at once. With lstmsent_set_threads(n) for n > 1 the library's
+ * worker threads are one pool for the whole process, used by one call at a time: a call
+ * that finds it busy with another thread's call runs its parts on its own thread, with
+ * the same results (lstmsent_set_threads says more).
  */
 #ifndef LSTMSENT_LSTMSENT_H
 #define LSTMSENT_LSTMSENT_H
@@ -251,10 +251,11 @@ LSTMSENT_API const char *lstmsent_last_error(void);
  * lstmsent_model_backward(), lstmsent_optim_step(), and through the forward
  * lstmsent_model_evaluate(), lstmsent_classifier_predict(),
  * lstmsent_classifier_predict_dataset() and lstmsent_classifier_evaluate(). With n > 1
- * the workers are one pool with one job at a time and no lock of their own: two
- * application threads must never be inside these calls at the same time, even on
- * distinct handles (hold a lock of your own around them, or keep n = 1 and run one model
- * per thread). With n = 1 every call runs on its caller's thread alone.
+ * the workers are one pool that runs one call's parts at a time. Two application threads
+ * may be inside these calls at once on distinct handles: the one that finds the pool busy
+ * runs all its parts on its own thread, one after the other, and gets the same bits (each
+ * part computes the same thing wherever it runs; tests/test_threads.c). With n = 1 every
+ * call runs on its caller's thread alone.
  *
  * @param[in] n the number of threads, the caller's included: 1..64.
  * @retval LSTMSENT_OK the setting is in force.
