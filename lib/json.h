@@ -96,12 +96,6 @@ size_t lstmsent__json_object_get(const lstmsent__json_doc *doc, size_t obj, cons
 int lstmsent__json_find_duplicate_key(const lstmsent__json_doc *doc, size_t obj,
                                       size_t *dup_key);
 
-/* ---- UTF-8 ----------------------------------------------------------------------------- */
-
-/* Length (1..4) of the well-formed UTF-8 sequence at s[0, n) (RFC 3629: no overlong forms,
- * no surrogates, nothing past U+10FFFF), or 0 when there is none. */
-size_t lstmsent__utf8_seq_len(const unsigned char *s, size_t n);
-
 /* ---- writing ------------------------------------------------------------------------- */
 
 /* A growing text buffer with a sticky status: after the first failure every call is a
