@@ -18,7 +18,6 @@
 #include <jansson.h>
 #include <xxhash.h>
 
-#include "json.h"
 #include "safetensors.h"
 
 /* Data is little-endian on disk; a big-endian host swaps each element. Both branches are
@@ -1125,7 +1124,9 @@ static lstmsent_status check_out_tensors(const lstmsent__st_out_tensor *tensors,
                 return lstmsent__fail(LSTMSENT_ERR_INVALID, "tensor '%s': shape overflows",
                                       t->name);
         }
-        if (!lstmsent__mul_size(count, sizeof(float), &bytes) || bytes > SIZE_MAX - total)
+        /* The offsets are written as json_int_t: the data may not pass INT64_MAX. */
+        if (!lstmsent__mul_size(count, sizeof(float), &bytes) || bytes > SIZE_MAX - total ||
+            (uint64_t)(total + bytes) > (uint64_t)INT64_MAX)
             return lstmsent__fail(LSTMSENT_ERR_INVALID, "tensor '%s': data size overflows",
                                   t->name);
         if (count > 0 && t->data == NULL)
@@ -1182,11 +1183,111 @@ static lstmsent_status out_checksums(const lstmsent__st_out_tensor *tensors, siz
     return st;
 }
 
-/* The 8-byte length and the padded JSON header, into *w. */
-static lstmsent_status build_header(lstmsent__json_writer *w,
-                                    const lstmsent__st_out_tensor *tensors, size_t n,
-                                    const size_t *numel, const lstmsent__st_pair *meta,
-                                    size_t n_meta)
+/* The file's first bytes: the 8-byte length, then the header, padded. */
+typedef struct header_image {
+    unsigned char *data;
+    size_t len, cap;
+} header_image;
+
+static void header_image_free(header_image *w)
+{
+    free(w->data);
+    *w = (header_image){NULL, 0, 0};
+}
+
+/* jansson's dump callback: append to the image; -1 (jansson gives up) when out of memory. */
+static int append_to_image(const char *text, size_t size, void *data)
+{
+    header_image *w = data;
+    if (size > w->cap - w->len) {
+        size_t cap = w->cap;
+        while (size > cap - w->len) {
+            if (cap > SIZE_MAX / 2)
+                return -1;
+            cap *= 2;
+        }
+        unsigned char *d = realloc(w->data, cap);
+        if (d == NULL)
+            return -1;
+        w->data = d;
+        w->cap = cap;
+    }
+    memcpy(w->data + w->len, text, size);
+    w->len += size;
+    return 0;
+}
+
+/* A tensor's entry, {"dtype":"F32","shape":[...],"data_offsets":[begin,end]} in that
+ * order; NULL when out of memory. (jansson's *_new calls take the reference they are
+ * given even when they fail, and take NULL as a failure.) */
+static json_t *tensor_entry(const lstmsent__st_out_tensor *t, size_t begin, size_t end)
+{
+    json_t *entry = json_object(), *shape = json_array(), *offsets = json_array();
+    int ok = entry != NULL && shape != NULL && offsets != NULL;
+    for (int d = 0; ok && d < t->ndim; d++)
+        ok = json_array_append_new(shape, json_integer(t->shape[d])) == 0;
+    ok = ok && json_array_append_new(offsets, json_integer((json_int_t)begin)) == 0 &&
+         json_array_append_new(offsets, json_integer((json_int_t)end)) == 0 &&
+         json_object_set_new(entry, "dtype", json_string("F32")) == 0;
+    if (ok) {
+        ok = json_object_set_new(entry, "shape", shape) == 0;
+        shape = NULL;
+    }
+    if (ok) {
+        ok = json_object_set_new(entry, "data_offsets", offsets) == 0;
+        offsets = NULL;
+    }
+    json_decref(shape);
+    json_decref(offsets);
+    if (!ok) {
+        json_decref(entry);
+        return NULL;
+    }
+    return entry;
+}
+
+/* The header as a jansson object: "__metadata__" first when there is any, then the
+ * tensors in the order given (jansson keeps the order of insertion when it writes). NULL
+ * when out of memory. */
+static json_t *header_object(const lstmsent__st_out_tensor *tensors, size_t n,
+                             const size_t *numel, const lstmsent__st_pair *meta,
+                             size_t n_meta, char sums[2][17])
+{
+    json_t *root = json_object();
+    int ok = root != NULL;
+    if (ok && n_meta > 0) {
+        json_t *m = json_object();
+        for (size_t i = 0; m != NULL && i < n_meta; i++) {
+            const char *value = strcmp(meta[i].key, LSTMSENT__ST_SUM_HEADER) == 0 ? sums[0]
+                                : strcmp(meta[i].key, LSTMSENT__ST_SUM_DATA) == 0   ? sums[1]
+                                                                                   : meta[i].value;
+            if (json_object_set_new(m, meta[i].key, json_string(value)) != 0) {
+                json_decref(m);
+                m = NULL;
+            }
+        }
+        ok = json_object_set_new(root, "__metadata__", m) == 0;
+    }
+    size_t offset = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t end = offset + numel[i] * sizeof(float);
+        ok = json_object_set_new(root, tensors[i].name, tensor_entry(&tensors[i], offset, end))
+             == 0;
+        offset = end;
+    }
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* The 8-byte length and the padded JSON header, into *w: jansson's compact form (no
+ * space, the escapes JSON requires and no others: the bytes the library wrote before it
+ * used jansson). */
+static lstmsent_status build_header(header_image *w, const lstmsent__st_out_tensor *tensors,
+                                    size_t n, const size_t *numel,
+                                    const lstmsent__st_pair *meta, size_t n_meta)
 {
     /* The checksum keys a caller lists get the checksums of what is written. */
     char sums[2][17] = {"", ""};
@@ -1198,60 +1299,25 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
         if (st != LSTMSENT_OK)
             return st;
     }
-    lstmsent__json_writer_init(w);
-    lstmsent__json_write_raw(w, "\0\0\0\0\0\0\0\0{", 9);
-    int first = 1;
-    if (n_meta > 0) {
-        lstmsent__json_write_raw(w, "\"__metadata__\":{", 16);
-        for (size_t i = 0; i < n_meta; i++) {
-            if (i > 0)
-                lstmsent__json_write_raw(w, ",", 1);
-            const char *value = strcmp(meta[i].key, LSTMSENT__ST_SUM_HEADER) == 0 ? sums[0]
-                                : strcmp(meta[i].key, LSTMSENT__ST_SUM_DATA) == 0   ? sums[1]
-                                                                                   : meta[i].value;
-            lstmsent__json_write_string(w, meta[i].key, strlen(meta[i].key));
-            lstmsent__json_write_raw(w, ":", 1);
-            lstmsent__json_write_string(w, value, strlen(value));
-        }
-        lstmsent__json_write_raw(w, "}", 1);
-        first = 0;
-    }
-    size_t offset = 0;
-    for (size_t i = 0; i < n; i++) {
-        const lstmsent__st_out_tensor *t = &tensors[i];
-        if (!first)
-            lstmsent__json_write_raw(w, ",", 1);
-        first = 0;
-        lstmsent__json_write_string(w, t->name, strlen(t->name));
-        lstmsent__json_write_raw(w, ":{\"dtype\":\"F32\",\"shape\":[", 25);
-        for (int d = 0; d < t->ndim; d++) {
-            if (d > 0)
-                lstmsent__json_write_raw(w, ",", 1);
-            lstmsent__json_write_i64(w, t->shape[d]);
-        }
-        lstmsent__json_write_raw(w, "],\"data_offsets\":[", 18);
-        lstmsent__json_write_u64(w, offset);
-        lstmsent__json_write_raw(w, ",", 1);
-        offset += numel[i] * sizeof(float);
-        lstmsent__json_write_u64(w, offset);
-        lstmsent__json_write_raw(w, "]}", 2);
-    }
-    lstmsent__json_write_raw(w, "}", 1);
+    *w = (header_image){malloc(256), 8, 256};
+    json_t *root = header_object(tensors, n, numel, meta, n_meta, sums);
+    int ok = w->data != NULL && root != NULL &&
+             json_dump_callback(root, append_to_image, w, JSON_COMPACT) == 0;
+    json_decref(root);
     /* The reference writer pads with spaces so that the data starts 8-byte aligned. */
-    while (w->status == LSTMSENT_OK && (w->len - 8) % 8 != 0)
-        lstmsent__json_write_raw(w, " ", 1);
-    if (w->status != LSTMSENT_OK) {
-        lstmsent_status st = w->status;
-        lstmsent__json_writer_free(w);
-        return lstmsent__fail(st, "out of memory building the header");
+    while (ok && (w->len - 8) % 8 != 0)
+        ok = append_to_image(" ", 1, w) == 0;
+    if (!ok) {
+        header_image_free(w);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory building the header");
     }
     if (w->len - 8 > LSTMSENT__ST_MAX_HEADER) {
-        lstmsent__json_writer_free(w);
+        header_image_free(w);
         return lstmsent__fail(LSTMSENT_ERR_INVALID,
                               "the header would pass the %u-byte limit readers accept",
                               LSTMSENT__ST_MAX_HEADER);
     }
-    write_le64((unsigned char *)w->data, (uint64_t)(w->len - 8));
+    write_le64(w->data, (uint64_t)(w->len - 8));
     return LSTMSENT_OK;
 }
 
@@ -1265,7 +1331,7 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
     if (numel == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory");
     size_t data_len;
-    lstmsent__json_writer w;
+    header_image w;
     lstmsent_status st = check_out_tensors(tensors, n, meta, n_meta, numel, &data_len);
     if (st == LSTMSENT_OK)
         st = build_header(&w, tensors, n, numel, meta, n_meta);
@@ -1278,7 +1344,7 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
         image = malloc(w.len + data_len);
     if (image == NULL) {
         free(numel);
-        lstmsent__json_writer_free(&w);
+        header_image_free(&w);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory for a %zu-byte file",
                               data_len);
     }
@@ -1291,7 +1357,7 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
     *out = image;
     *out_len = o;
     free(numel);
-    lstmsent__json_writer_free(&w);
+    header_image_free(&w);
     return LSTMSENT_OK;
 }
 
@@ -1421,7 +1487,7 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
     if (numel == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory");
     size_t data_len;
-    lstmsent__json_writer w;
+    header_image w;
     lstmsent_status st = check_out_tensors(tensors, n, meta, n_meta, numel, &data_len);
     if (st == LSTMSENT_OK)
         st = build_header(&w, tensors, n, numel, meta, n_meta);
@@ -1434,7 +1500,7 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
     char *tmp = malloc(cap);
     if (tmp == NULL) {
         free(numel);
-        lstmsent__json_writer_free(&w);
+        header_image_free(&w);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", path);
     }
     const char *step = "cannot create a temporary file beside it";
@@ -1466,7 +1532,7 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
         unlink(tmp);
     free(tmp);
     free(numel);
-    lstmsent__json_writer_free(&w);
+    header_image_free(&w);
     char why[256];
     if (!ok)
         return lstmsent__fail(LSTMSENT_ERR_IO, "%s: %s: %s", path, step,
