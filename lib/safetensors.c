@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -811,6 +812,36 @@ lstmsent_status lstmsent__st_parse(lstmsent__st_file **out, const void *buf, siz
     if (len > 0)
         LSTMSENT__CHECK_NULL(buf);
     return parse_image(out, buf, len);
+}
+
+int lstmsent__st_number(const char *s, double *out)
+{
+    /* Not jansson: its strtod swaps '.' for the first byte of the locale's decimal point,
+     * which fails (and asserts) where that point is more than a byte (ps_AF). The grammar
+     * is the header scan's, the conversion strtod's in the C locale of this thread. */
+    size_t n = strlen(s), i = 0;
+    while (i < n && is_json_space(s[i]))
+        i++;
+    int plain;
+    size_t len = i < n ? number_token(s + i, n - i, &plain) : 0;
+    size_t end = i + len;
+    while (end < n && is_json_space(s[end]))
+        end++;
+    if (len == 0 || end != n)
+        return 0;
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (c == (locale_t)0)
+        return -1;
+    locale_t was = uselocale(c);
+    errno = 0;
+    char *stop;
+    double v = strtod(s + i, &stop);
+    int ok = stop == s + i + len && !(errno == ERANGE && isinf(v));
+    uselocale(was);
+    freelocale(c);
+    if (ok)
+        *out = v;
+    return ok;
 }
 
 /* Prefix the message of the failure just recorded with the file's path. */

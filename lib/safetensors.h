@@ -93,6 +93,11 @@ lstmsent_status lstmsent__st_parse(lstmsent__st_file **out, const void *buf, siz
  * LSTMSENT_ERR_NULL. The tensors and the metadata are not checked here. */
 struct json_t;
 lstmsent_status lstmsent__st_parse_header(struct json_t **out, const char *text, size_t len);
+/* A metadata value that holds a number, such as "0.5": 1 and *out set when s is one JSON
+ * number (white space around it allowed) that is finite as a double (read as strtod
+ * reads, whatever the locale; an integer of any length included); 0 when it is not; -1
+ * when out of memory. Records no message: the caller knows which key it read. */
+int lstmsent__st_number(const char *s, double *out);
 /* Read the file at path whole (LSTMSENT_ERR_IO with the system's reason when it cannot)
  * and parse it as lstmsent__st_parse does; the file then owns its bytes. Messages start
  * with the path. */
