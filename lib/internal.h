@@ -75,8 +75,6 @@ lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
  * U+10FFFF. 1 when s[0, n) is valid; else 0 with *bad_offset (may be NULL) set to the
  * first byte of the first invalid sequence. */
 int lstmsent__utf8_valid(const char *s, size_t n, size_t *bad_offset);
-/* Length (1..4) of the well-formed UTF-8 sequence at s[0, n), or 0 when there is none. */
-size_t lstmsent__utf8_seq_len(const unsigned char *s, size_t n);
 
 /* ---- RNG (rng.c): xoshiro256** seeded through splitmix64 ------------------------------
  * Each handle that needs randomness owns one; there is no global state. */

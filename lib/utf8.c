@@ -6,7 +6,9 @@
 
 #include "internal.h"
 
-size_t lstmsent__utf8_seq_len(const unsigned char *s, size_t n)
+/* Length (1..4) of the well-formed UTF-8 sequence at s[0, n) (no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or 0 when there is none. */
+static size_t seq_len(const unsigned char *s, size_t n)
 {
     if (n == 0)
         return 0;
@@ -62,7 +64,7 @@ int lstmsent__utf8_valid(const char *s, size_t n, size_t *bad_offset)
             i++;
             continue;
         }
-        size_t len = lstmsent__utf8_seq_len(u + i, n - i);
+        size_t len = seq_len(u + i, n - i);
         if (len == 0) {
             if (bad_offset != NULL)
                 *bad_offset = i;
