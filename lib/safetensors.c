@@ -170,7 +170,9 @@ void lstmsent__st_free(lstmsent__st_file *file)
  *     past DBL_MAX. The scan replaces each number that is not a plain integer
  *     0..INT64_MAX by -1 padded with spaces to the same length (so that jansson's
  *     positions stay right): no rule accepts a negative number where one accepts a number
- *     at all, so the replacement is refused where the original would have been.
+ *     at all, so the replacement is refused where the original would have been;
+ *   - a NUL byte outside a string is refused here: jansson skips one that follows a number
+ *     or a literal.
  * And where jansson refuses a key (twice in one object, or holding a NUL), another scan
  * finds the object the key is in, so that the message names the rule it breaks. */
 
@@ -285,6 +287,14 @@ static lstmsent_status scan_header(const char *h, size_t n, char **patched)
             }
             i += len;
             continue;
+        }
+        if (c == '\0') {
+            /* Never JSON, and jansson drops a NUL that follows a number or a word (its
+             * lexer's look-ahead byte doubles as an end marker): "[1\0]" would read. */
+            free(*patched);
+            *patched = NULL;
+            return lstmsent__fail(LSTMSENT_ERR_FORMAT, "header is not valid JSON: a NUL byte "
+                                  "(at header byte %zu)", i);
         }
         if (c == '[' || c == '{') {
             if (++depth > ST_MAX_DEPTH) {

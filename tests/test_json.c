@@ -360,6 +360,11 @@ START_TEST(test_trailing_and_structure_errors)
     header_fails_n("{}\0", 3, "header is not valid JSON");
     header_fails_n("{}  \0   ", 8, "header is not valid JSON");
     header_fails_n("{\"a\":[1,\0]}", 11, "header is not valid JSON");
+    /* jansson alone skips a NUL right after a number or a literal: not here. */
+    header_fails_n("{\"a\":[1\0]}", 10, "header is not valid JSON: a NUL byte (at header "
+                                         "byte 7)");
+    header_fails_n("{\"a\":true\0}", 11, "a NUL byte (at header byte 9)");
+    header_fails_n("{\"a\":-2.5e3\0}", 13, "a NUL byte (at header byte 11)");
     /* Only an object: anything else, or anything before it, is refused first. */
     static const char *const not_object[] = {"[]", "\"{}\"", " {}", "\n{}", "1", "null",
                                              "\xEF\xBB\xBF{}", ""};
