@@ -470,6 +470,18 @@ START_TEST(test_writer_bytes)
     for (size_t i = wn; i < padded; i++)
         ck_assert_int_eq(img[8 + i], ' ');
     free(img);
+
+    /* The largest dimension there is, written in full and read back. */
+    static const int64_t huge[2] = {INT64_MAX, 0};
+    const lstmsent__st_out_tensor h[] = {{"h", 2, huge, NULL}};
+    ck_assert_int_eq(lstmsent__st_serialize_f32(&img, &len, h, 1, NULL, 0), LSTMSENT_OK);
+    ck_assert(memcmp(img + 8, "{\"h\":{\"dtype\":\"F32\",\"shape\":[9223372036854775807,0],"
+                              "\"data_offsets\":[0,0]}}", 74) == 0);
+    lstmsent__st_file *f = NULL;
+    ck_assert_int_eq(lstmsent__st_parse(&f, img, len), LSTMSENT_OK);
+    ck_assert_int_eq(f->tensors[0].shape[0], INT64_MAX);
+    lstmsent__st_free(f);
+    free(img);
 }
 END_TEST
 
