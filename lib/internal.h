@@ -70,7 +70,7 @@ typedef enum lstmsent__path_style {
 lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
                                     lstmsent__path_style style);
 
-/* ---- UTF-8 (json.c) --------------------------------------------------------------------
+/* ---- UTF-8 (utf8.c) --------------------------------------------------------------------
  * Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above
  * U+10FFFF. 1 when s[0, n) is valid; else 0 with *bad_offset (may be NULL) set to the
  * first byte of the first invalid sequence. */

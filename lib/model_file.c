@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "model_file.h"
 #include "text.h"
 
@@ -418,21 +417,18 @@ static lstmsent_status meta_i32(const lstmsent__st_file *f, const char *src, con
     return st;
 }
 
-/* A finite number in JSON's syntax (the reader's own, whatever the locale). */
+/* A finite number in JSON's syntax (lstmsent__st_number). */
 static lstmsent_status meta_double(const lstmsent__st_file *f, const char *src, const char *key,
                                    int required, double *out)
 {
     const char *s = lstmsent__st_meta_get(f, key);
     if (s == NULL)
         return required ? no_key(src, key) : LSTMSENT_OK;
-    lstmsent__json_doc doc;
-    lstmsent_status st = lstmsent__json_parse(&doc, s, strlen(s), 1);
     double v = 0.0;
-    int ok = st == LSTMSENT_OK && lstmsent__json_type_of(&doc, 0) == LSTMSENT__JSON_NUMBER &&
-             lstmsent__json_get_double(&doc, 0, &v);
-    lstmsent__json_doc_free(&doc);
-    if (st == LSTMSENT_ERR_NOMEM)
-        return lstmsent__fail(st, "%s: out of memory reading metadata '%s'", src, key);
+    int ok = lstmsent__st_number(s, &v);
+    if (ok < 0)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory reading metadata '%s'",
+                              src, key);
     char q[LSTMSENT__QUOTE_CAP];
     if (!ok)
         return lstmsent__fail(LSTMSENT_ERR_METADATA, "%s: metadata '%s' = '%s' is not a "

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,9 +16,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <xxhash.h>
 
-#include "json.h"
 #include "safetensors.h"
 
 /* Data is little-endian on disk; a big-endian host swaps each element. Both branches are
@@ -158,6 +159,326 @@ void lstmsent__st_free(lstmsent__st_file *file)
     free(file);
 }
 
+/* ---- the header's JSON ------------------------------------------------------------------
+ * jansson parses the header, refusing a key twice in one object (JSON_REJECT_DUPLICATES)
+ * and letting a \u0000 inside a value through (JSON_ALLOW_NUL) to the rule that names it.
+ * Where jansson's reading differs from the rules of docs/model-files.md, a scan of the text
+ * before it settles the difference:
+ *   - containers nest at most ST_MAX_DEPTH deep here, JSON_PARSER_MAX_DEPTH (2048) there;
+ *   - a shape or an offset must be written as plain digits, but jansson reads -0 as 0, and
+ *     fails the whole header on an integer past json_int_t (9223372036854775808) or a real
+ *     past DBL_MAX. The scan replaces each number that is not a plain integer
+ *     0..INT64_MAX by -1 padded with spaces to the same length (so that jansson's
+ *     positions stay right): no rule accepts a negative number where one accepts a number
+ *     at all, so the replacement is refused where the original would have been;
+ *   - a NUL byte outside a string is refused here: jansson skips one that follows a number
+ *     or a literal.
+ * And where jansson refuses a key (twice in one object, or holding a NUL), another scan
+ * finds the object the key is in, so that the message names the rule it breaks. */
+
+#define ST_MAX_DEPTH 64
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The index after the string whose opening quote is at h[i]; n when it is not closed. */
+static size_t skip_string(const char *h, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (h[i] == '\\')
+            i++;
+        else if (h[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+static int number_char(char c)
+{
+    return is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* The length of the number at s[0, n) in RFC 8259's grammar, with no character after it
+ * that could continue it (so it is the token jansson reads there too); 0 when there is no
+ * such number. *plain says whether it is digits only. */
+static size_t number_token(const char *s, size_t n, int *plain)
+{
+    size_t i = 0;
+    *plain = s[0] != '-';
+    if (s[0] == '-')
+        i++;
+    if (i >= n || !is_digit(s[i]))
+        return 0;
+    if (s[i] == '0') {
+        i++;
+    } else {
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && s[i] == '.') {
+        *plain = 0;
+        if (++i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        *plain = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !is_digit(s[i]))
+            return 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    return i < n && number_char(s[i]) ? 0 : i;
+}
+
+/* Plain digits (no leading zero) whose value is at most INT64_MAX. */
+static int fits_int64(const char *s, size_t len)
+{
+    static const char max[] = "9223372036854775807";
+    return len < sizeof max - 1 || (len == sizeof max - 1 && memcmp(s, max, len) <= 0);
+}
+
+/* The nesting limit, and the numbers jansson must not see as written (see above): on
+ * success *patched is NULL when nothing was replaced, else a malloc'd copy of h[0, n) with
+ * the replacements. LSTMSENT_ERR_FORMAT when containers nest deeper than ST_MAX_DEPTH. */
+static lstmsent_status scan_header(const char *h, size_t n, char **patched)
+{
+    *patched = NULL;
+    size_t depth = 0;
+    size_t i = 0;
+    while (i < n) {
+        char c = h[i];
+        if (c == '"') {
+            i = skip_string(h, n, i);
+            continue;
+        }
+        if (c == '-' || is_digit(c)) {
+            int plain;
+            size_t len = number_token(h + i, n - i, &plain);
+            if (len == 0) {
+                /* Not a number jansson would read: it fails there, whatever we do. */
+                while (i < n && number_char(h[i]))
+                    i++;
+                continue;
+            }
+            if (!plain || !fits_int64(h + i, len)) {
+                /* len >= 2: a sign, a '.' or an 'e' comes with a digit, and an integer
+                 * past INT64_MAX has 19 digits or more. */
+                if (*patched == NULL) {
+                    *patched = malloc(n);
+                    if (*patched == NULL)
+                        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory reading a "
+                                              "header of %zu bytes", n);
+                    memcpy(*patched, h, n);
+                }
+                memcpy(*patched + i, "-1", 2);
+                memset(*patched + i + 2, ' ', len - 2);
+            }
+            i += len;
+            continue;
+        }
+        if (c == '\0') {
+            /* Never JSON, and jansson drops a NUL that follows a number or a word (its
+             * lexer's look-ahead byte doubles as an end marker): "[1\0]" would read. */
+            free(*patched);
+            *patched = NULL;
+            return lstmsent__fail(LSTMSENT_ERR_FORMAT, "header is not valid JSON: a NUL byte "
+                                  "(at header byte %zu)", i);
+        }
+        if (c == '[' || c == '{') {
+            if (++depth > ST_MAX_DEPTH) {
+                free(*patched);
+                *patched = NULL;
+                return lstmsent__fail(LSTMSENT_ERR_FORMAT,
+                                      "header is not valid JSON: arrays and objects nest "
+                                      "deeper than %d (at header byte %zu)", ST_MAX_DEPTH, i);
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+        i++;
+    }
+    return LSTMSENT_OK;
+}
+
+/* The failure jansson reports, in the header's terms. */
+static lstmsent_status json_failure(const json_error_t *e, size_t n)
+{
+    if (e->text[0] == '\0' || json_error_code(e) == json_error_out_of_memory)
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory parsing a header of %zu bytes",
+                              n);
+    return lstmsent__fail(LSTMSENT_ERR_FORMAT,
+                          "header is not valid JSON: %s (line %d, column %d, %d bytes into "
+                          "the header)", e->text, e->line, e->column, e->position);
+}
+
+/* Where a key lies: its string token h[start, end), the depth of the object holding it
+ * (1: the header itself) and, at depth 2, the key of the header's member that object is
+ * the value of (h[parent_start, parent_end)). */
+typedef struct key_place {
+    size_t start, end;
+    size_t parent_start, parent_end;
+    size_t depth;
+} key_place;
+
+/* The key whose closing quote ends at h[end - 1], found by reading from the start as
+ * scan_header does (jansson read everything up to there, so both see the same tokens).
+ * 0 when there is no string ending there. */
+static int locate_key(const char *h, size_t n, size_t end, key_place *kp)
+{
+    size_t depth = 0, top_start = 0, top_end = 0;
+    size_t i = 0;
+    while (i < end && i < n) {
+        char c = h[i];
+        if (c == '"') {
+            size_t e = skip_string(h, n, i);
+            if (e == end) {
+                *kp = (key_place){i, e, top_start, top_end, depth};
+                return 1;
+            }
+            size_t j = e;
+            while (j < n && is_json_space(h[j]))
+                j++;
+            if (depth == 1 && j < n && h[j] == ':') {
+                top_start = i;
+                top_end = e;
+            }
+            i = e;
+            continue;
+        }
+        if (c == '[' || c == '{')
+            depth++;
+        else if ((c == ']' || c == '}') && depth > 0)
+            depth--;
+        i++;
+    }
+    return 0;
+}
+
+/* The string token h[start, end) decoded (a new reference), or NULL. */
+static json_t *decode_string(const char *h, size_t start, size_t end)
+{
+    json_error_t e;
+    json_t *s = json_loadb(h + start, end - start, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+    if (s != NULL && !json_is_string(s)) {
+        json_decref(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static int field_index(const char *key, size_t len);
+
+/* jansson refused a key (twice in one object, or holding a NUL): the message of the rule
+ * the key breaks, as the walk below would have put it. */
+static lstmsent_status key_failure(const char *h, size_t n, const json_error_t *e)
+{
+    key_place kp;
+    json_t *key = NULL, *parent = NULL;
+    if (e->position > 0 && locate_key(h, n, (size_t)e->position, &kp) &&
+        (kp.depth == 1 || kp.depth == 2)) {
+        key = decode_string(h, kp.start, kp.end);
+        if (kp.depth == 2 && kp.parent_end > kp.parent_start)
+            parent = decode_string(h, kp.parent_start, kp.parent_end);
+    }
+    if (key == NULL || (kp.depth == 2 && parent == NULL)) {
+        json_decref(key);
+        json_decref(parent);
+        return json_failure(e, n);
+    }
+    int twice = json_error_code(e) == json_error_duplicate_key;
+    const char *k = json_string_value(key);
+    size_t klen = json_string_length(key);
+    char q[LSTMSENT__QUOTE_CAP], qp[LSTMSENT__QUOTE_CAP];
+    lstmsent_status st;
+    if (kp.depth == 1) {
+        if (twice && strcmp(k, "__metadata__") == 0)
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "the header has '__metadata__' twice");
+        else if (twice)
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor name '%s' appears twice in the "
+                                "header", quote(q, k, klen));
+        else
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor name '%s' holds a NUL character "
+                                "(\\u0000)", quote(q, k, strlen(k)));
+    } else if (strcmp(json_string_value(parent), "__metadata__") == 0) {
+        if (twice)
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "'__metadata__' has the key '%s' twice",
+                                quote(q, k, klen));
+        else
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "'__metadata__' entry '%s' holds a NUL "
+                                "character (\\u0000)", quote(q, k, strlen(k)));
+    } else {
+        const char *p = json_string_value(parent);
+        quote(qp, p, strlen(p));
+        if (twice && field_index(k, klen) >= 0)
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': field '%s' appears twice",
+                                qp, k);
+        else
+            st = lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown field '%s'", qp,
+                                quote(q, k, klen));
+    }
+    json_decref(key);
+    json_decref(parent);
+    return st;
+}
+
+lstmsent_status lstmsent__st_parse_header(json_t **out, const char *text, size_t len)
+{
+    LSTMSENT__CHECK_NULL(out);
+    *out = NULL;
+    if (len > 0)
+        LSTMSENT__CHECK_NULL(text);
+    size_t bad;
+    if (!lstmsent__utf8_valid(text, len, &bad))
+        return lstmsent__fail(LSTMSENT_ERR_FORMAT, "header is not valid UTF-8 (at header byte "
+                              "%zu)", bad);
+    if (len == 0 || text[0] != '{')
+        return lstmsent__fail(LSTMSENT_ERR_FORMAT, "header does not start with '{'");
+    char *patched;
+    lstmsent_status st = scan_header(text, len, &patched);
+    if (st != LSTMSENT_OK)
+        return st;
+    const char *h = patched != NULL ? patched : text;
+    /* No JSON_DISABLE_EOF_CHECK: what follows the object may only be white space, which
+     * is how the reference writer pads (a NUL there is refused). */
+    json_error_t e;
+    json_t *root = json_loadb(h, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+    if (root == NULL) {
+        enum json_error_code code = json_error_code(&e);
+        if (code == json_error_duplicate_key || code == json_error_null_byte_in_key) {
+            st = key_failure(h, len, &e);
+        } else if (patched != NULL && e.text[0] != '\0' && code != json_error_out_of_memory) {
+            /* jansson's message quotes the token it stopped at: take it from the text as
+             * written, not from a -1 that replaced a number. That text fails too (at the
+             * same place, or at a number jansson cannot hold before it). */
+            json_error_t as_written;
+            json_t *again = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                                       &as_written);
+            if (again == NULL)
+                e = as_written;
+            json_decref(again);
+            st = json_failure(&e, len);
+        } else {
+            st = json_failure(&e, len);
+        }
+    }
+    free(patched);
+    if (root != NULL)
+        *out = root;
+    return root != NULL ? LSTMSENT_OK : st;
+}
+
 /* Copies strings out of the JSON document into the file's one block of names. */
 typedef struct name_block {
     char *base;
@@ -173,104 +494,100 @@ static const char *keep(name_block *b, const char *s, size_t len)
     return dst;
 }
 
-static lstmsent_status parse_metadata(lstmsent__st_file *f, const lstmsent__json_doc *doc,
-                                      size_t obj, name_block *names)
+/* Keys come from jansson, which refuses a NUL in one: strlen is their length. */
+static lstmsent_status parse_metadata(lstmsent__st_file *f, json_t *obj, name_block *names)
 {
-    if (lstmsent__json_type_of(doc, obj) != LSTMSENT__JSON_OBJECT)
+    if (!json_is_object(obj))
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "'__metadata__' is not an object");
-    size_t dup;
-    int d = lstmsent__json_find_duplicate_key(doc, obj, &dup);
-    if (d < 0)
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory checking '__metadata__'");
     char q[LSTMSENT__QUOTE_CAP];
-    if (d > 0) {
-        size_t len;
-        const char *key = lstmsent__json_string(doc, dup, &len);
-        return lstmsent__fail(LSTMSENT_ERR_FORMAT, "'__metadata__' has the key '%s' twice",
-                              quote(q, key, len));
-    }
-    size_t k = obj + 1;
-    for (size_t m = 0; m < lstmsent__json_count(doc, obj); m++) {
-        size_t key_len, value_len;
-        const char *key = lstmsent__json_string(doc, k, &key_len);
-        const char *value = lstmsent__json_string(doc, k + 1, &value_len);
-        if (value == NULL) {
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        size_t key_len = strlen(key);
+        if (!json_is_string(value)) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                   "'__metadata__' value of '%s' is not a string",
                                   quote(q, key, key_len));
         }
-        if (strlen(key) != key_len || strlen(value) != value_len) {
+        const char *text = json_string_value(value);
+        size_t value_len = json_string_length(value);
+        if (strlen(text) != value_len) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                   "'__metadata__' entry '%s' holds a NUL character (\\u0000)",
-                                  quote(q, key, strlen(key)));
+                                  quote(q, key, key_len));
         }
         f->meta[f->n_meta].key = keep(names, key, key_len);
-        f->meta[f->n_meta].value = keep(names, value, value_len);
+        f->meta[f->n_meta].value = keep(names, text, value_len);
         f->n_meta++;
-        k = lstmsent__json_skip(doc, k + 1);
     }
     return LSTMSENT_OK;
 }
 
-/* The integers of a shape or of data_offsets: each a plain non-negative integer <= max. */
-static int get_index(const lstmsent__json_doc *doc, size_t i, uint64_t max, uint64_t *out)
+/* The integers of a shape or of data_offsets: each a plain non-negative integer <= max
+ * (the scan has made every other number -1). */
+static int get_index(const json_t *v, uint64_t max, uint64_t *out)
 {
-    uint64_t v;
-    if (!lstmsent__json_get_u64(doc, i, &v) || v > max)
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) > max)
         return 0;
-    *out = v;
+    *out = (uint64_t)json_integer_value(v);
     return 1;
 }
 
-static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json_doc *doc,
-                                    size_t obj)
+static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
+
+/* Which of the three fields key[0, len) is, or -1. */
+static int field_index(const char *key, size_t len)
+{
+    for (int w = 0; w < 3; w++) {
+        if (strlen(fields[w]) == len && memcmp(fields[w], key, len) == 0)
+            return w;
+    }
+    return -1;
+}
+
+/* data_offsets are read as json_int_t, so they end at INT64_MAX (or SIZE_MAX, if less):
+ * no file is larger. */
+#define ST_MAX_OFFSET ((uint64_t)INT64_MAX < (uint64_t)SIZE_MAX ? (uint64_t)INT64_MAX \
+                                                                 : (uint64_t)SIZE_MAX)
+
+static lstmsent_status parse_tensor(lstmsent__st_tensor *t, json_t *obj)
 {
     char qn[LSTMSENT__QUOTE_CAP], q[LSTMSENT__QUOTE_CAP];
     const char *name = quote(qn, t->name, strlen(t->name));   /* for the messages */
-    if (lstmsent__json_type_of(doc, obj) != LSTMSENT__JSON_OBJECT) {
+    if (!json_is_object(obj)) {
         return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                               "tensor '%s': its entry is not an object of dtype, shape and "
                               "data_offsets", name);
     }
-    static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
-    size_t at[3] = {0, 0, 0};
-    size_t k = obj + 1;
-    for (size_t m = 0; m < lstmsent__json_count(doc, obj); m++) {
-        size_t len;
-        const char *key = lstmsent__json_string(doc, k, &len);
-        int which = -1;
-        for (int w = 0; w < 3; w++) {
-            if (strlen(fields[w]) == len && memcmp(fields[w], key, len) == 0)
-                which = w;
-        }
+    json_t *at[3] = {NULL, NULL, NULL};   /* jansson has refused a field given twice */
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        int which = field_index(key, strlen(key));
         if (which < 0)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown field '%s'", name,
-                                  quote(q, key, len));
-        if (at[which] != 0) {
-            return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': field '%s' appears twice",
-                                  name, key);
-        }
-        at[which] = k + 1;
-        k = lstmsent__json_skip(doc, k + 1);
+                                  quote(q, key, strlen(key)));
+        at[which] = value;
     }
     for (int w = 0; w < 3; w++) {
-        if (at[w] == 0)
+        if (at[w] == NULL)
             return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': no '%s' field", name,
                                   fields[w]);
     }
 
-    size_t len;
-    const char *dtype = lstmsent__json_string(doc, at[0], &len);
-    if (dtype == NULL)
+    if (!json_is_string(at[0]))
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': dtype is not a string", name);
+    const char *dtype = json_string_value(at[0]);
+    size_t len = json_string_length(at[0]);
     if (!lstmsent__st_dtype_from_name(dtype, len, &t->dtype))
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': unknown dtype '%s'", name,
                               quote(q, dtype, len));
 
-    size_t shape = at[1];
-    if (lstmsent__json_type_of(doc, shape) != LSTMSENT__JSON_ARRAY)
+    const json_t *shape = at[1];
+    if (!json_is_array(shape))
         return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor '%s': shape is not an array", name);
-    size_t ndim = lstmsent__json_count(doc, shape);
+    size_t ndim = json_array_size(shape);
     if (ndim > LSTMSENT__ST_MAX_DIMS) {
         return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                               "tensor '%s': shape has %zu dimensions, more than the %d "
@@ -279,7 +596,7 @@ static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json
     t->ndim = (int)ndim;
     for (size_t d = 0; d < ndim; d++) {
         uint64_t v;
-        if (!get_index(doc, shape + 1 + d, INT64_MAX, &v)) {
+        if (!get_index(json_array_get(shape, d), INT64_MAX, &v)) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                                   "tensor '%s': shape[%zu] is not an integer 0..%" PRId64,
                                   name, d, INT64_MAX);
@@ -287,18 +604,17 @@ static lstmsent_status parse_tensor(lstmsent__st_tensor *t, const lstmsent__json
         t->shape[d] = (int64_t)v;
     }
 
-    size_t offsets = at[2];
-    if (lstmsent__json_type_of(doc, offsets) != LSTMSENT__JSON_ARRAY ||
-        lstmsent__json_count(doc, offsets) != 2) {
+    const json_t *offsets = at[2];
+    if (!json_is_array(offsets) || json_array_size(offsets) != 2) {
         return lstmsent__fail(LSTMSENT_ERR_FORMAT,
                               "tensor '%s': data_offsets is not an array [begin, end]", name);
     }
     uint64_t range[2];
     for (size_t e = 0; e < 2; e++) {
-        if (!get_index(doc, offsets + 1 + e, SIZE_MAX, &range[e])) {
+        if (!get_index(json_array_get(offsets, e), ST_MAX_OFFSET, &range[e])) {
             return lstmsent__fail(LSTMSENT_ERR_FORMAT,
-                                  "tensor '%s': data_offsets[%zu] is not an integer 0..%zu",
-                                  name, e, (size_t)SIZE_MAX);
+                                  "tensor '%s': data_offsets[%zu] is not an integer 0..%" PRIu64,
+                                  name, e, ST_MAX_OFFSET);
         }
     }
     t->begin = (size_t)range[0];
@@ -395,54 +711,28 @@ static lstmsent_status check_tiling(const lstmsent__st_file *f, size_t *total)
     return st;
 }
 
-/* Everything after the JSON parse: the header's structure, then the data's layout. */
-static lstmsent_status build_file(lstmsent__st_file *f, const lstmsent__json_doc *doc)
+/* Everything after the JSON parse: the header's structure, then the data's layout. Members
+ * come in the header's order (jansson keeps it), each key once (jansson has made sure). */
+static lstmsent_status build_file(lstmsent__st_file *f, json_t *root)
 {
-    size_t dup;
-    int d = lstmsent__json_find_duplicate_key(doc, 0, &dup);
-    if (d < 0)
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory checking tensor names");
-    char q[LSTMSENT__QUOTE_CAP];
-    if (d > 0) {
-        size_t len;
-        const char *name = lstmsent__json_string(doc, dup, &len);
-        if (strcmp(name, "__metadata__") == 0)
-            return lstmsent__fail(LSTMSENT_ERR_FORMAT, "the header has '__metadata__' twice");
-        return lstmsent__fail(LSTMSENT_ERR_FORMAT, "tensor name '%s' appears twice in the header",
-                              quote(q, name, len));
-    }
-
     /* Count, then allocate once: the tensors, the metadata, one block for all text. */
-    size_t members = lstmsent__json_count(doc, 0);
-    size_t meta_obj = lstmsent__json_object_get(doc, 0, "__metadata__", 12);
+    json_t *meta_obj = json_object_get(root, "__metadata__");
     size_t text = 0, n_meta = 0;
-    size_t k = 1;
-    for (size_t m = 0; m < members; m++) {
-        size_t len;
-        const char *key = lstmsent__json_string(doc, k, &len);
-        if (k + 1 != meta_obj) {
-            if (strlen(key) != len) {
-                return lstmsent__fail(LSTMSENT_ERR_FORMAT,
-                                      "tensor name '%s' holds a NUL character (\\u0000)",
-                                      quote(q, key, strlen(key)));
-            }
-            text += len + 1;
-        }
-        k = lstmsent__json_skip(doc, k + 1);
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        if (value != meta_obj)
+            text += strlen(key) + 1;
     }
-    if (meta_obj != 0 && lstmsent__json_type_of(doc, meta_obj) == LSTMSENT__JSON_OBJECT) {
-        n_meta = lstmsent__json_count(doc, meta_obj);
-        k = meta_obj + 1;
-        for (size_t m = 0; m < n_meta; m++) {
-            size_t len;
-            lstmsent__json_string(doc, k, &len);
-            text += len + 1;
-            if (lstmsent__json_string(doc, k + 1, &len) != NULL)
-                text += len + 1;
-            k = lstmsent__json_skip(doc, k + 1);
+    if (json_is_object(meta_obj)) {
+        n_meta = json_object_size(meta_obj);
+        json_object_foreach(meta_obj, key, value) {
+            text += strlen(key) + 1;
+            if (json_is_string(value))
+                text += json_string_length(value) + 1;
         }
     }
-    size_t n_tensors = members - (meta_obj != 0);
+    size_t n_tensors = json_object_size(root) - (meta_obj != NULL);
     f->tensors = lstmsent__calloc_array(n_tensors, sizeof *f->tensors);
     f->meta = lstmsent__calloc_array(n_meta, sizeof *f->meta);
     f->names = malloc(text ? text : 1);
@@ -452,20 +742,16 @@ static lstmsent_status build_file(lstmsent__st_file *f, const lstmsent__json_doc
     name_block names = {f->names, 0};
 
     lstmsent_status st;
-    k = 1;
-    for (size_t m = 0; m < members; m++) {
-        size_t len;
-        const char *key = lstmsent__json_string(doc, k, &len);
-        if (k + 1 == meta_obj) {
-            st = parse_metadata(f, doc, k + 1, &names);
+    json_object_foreach(root, key, value) {
+        if (value == meta_obj) {
+            st = parse_metadata(f, value, &names);
         } else {
             lstmsent__st_tensor *t = &f->tensors[f->n_tensors++];
-            t->name = keep(&names, key, len);
-            st = parse_tensor(t, doc, k + 1);
+            t->name = keep(&names, key, strlen(key));
+            st = parse_tensor(t, value);
         }
         if (st != LSTMSENT_OK)
             return st;
-        k = lstmsent__json_skip(doc, k + 1);
     }
 
     size_t total;
@@ -506,39 +792,21 @@ static lstmsent_status parse_image(lstmsent__st_file **out, const unsigned char 
                               "header length %" PRIu64 " exceeds the file's %zu bytes after the "
                               "length field (file truncated?)", n, len - 8);
     }
-    const char *header = (const char *)buf + 8;
-    size_t bad;
-    if (!lstmsent__utf8_valid(header, (size_t)n, &bad)) {
-        return lstmsent__fail(LSTMSENT_ERR_FORMAT, "header is not valid UTF-8 (at header byte "
-                              "%zu)", bad);
-    }
-    if (n == 0 || header[0] != '{')
-        return lstmsent__fail(LSTMSENT_ERR_FORMAT, "header does not start with '{'");
-
-    lstmsent__json_doc doc;
-    lstmsent_status st = lstmsent__json_parse(&doc, header, (size_t)n,
-                                              LSTMSENT__JSON_DEFAULT_DEPTH);
-    if (st == LSTMSENT_ERR_NOMEM) {
-        lstmsent__json_doc_free(&doc);
-        return lstmsent__fail(st, "out of memory parsing a header of %" PRIu64 " bytes", n);
-    }
-    if (st != LSTMSENT_OK) {
-        st = lstmsent__fail(st, "header is not valid JSON: %s (at header byte %zu)", doc.error,
-                            doc.error_offset);
-        lstmsent__json_doc_free(&doc);
+    json_t *root;
+    lstmsent_status st = lstmsent__st_parse_header(&root, (const char *)buf + 8, (size_t)n);
+    if (st != LSTMSENT_OK)
         return st;
-    }
 
     lstmsent__st_file *f = calloc(1, sizeof *f);
     if (f == NULL) {
-        lstmsent__json_doc_free(&doc);
+        json_decref(root);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory");
     }
     f->header_len = (size_t)n;
     f->data = buf + 8 + n;
     f->data_len = len - 8 - (size_t)n;
-    st = build_file(f, &doc);
-    lstmsent__json_doc_free(&doc);
+    st = build_file(f, root);
+    json_decref(root);
     if (st != LSTMSENT_OK) {
         lstmsent__st_free(f);
         return st;
@@ -554,6 +822,36 @@ lstmsent_status lstmsent__st_parse(lstmsent__st_file **out, const void *buf, siz
     if (len > 0)
         LSTMSENT__CHECK_NULL(buf);
     return parse_image(out, buf, len);
+}
+
+int lstmsent__st_number(const char *s, double *out)
+{
+    /* Not jansson: its strtod swaps '.' for the first byte of the locale's decimal point,
+     * which fails (and asserts) where that point is more than a byte (ps_AF). The grammar
+     * is the header scan's, the conversion strtod's in the C locale of this thread. */
+    size_t n = strlen(s), i = 0;
+    while (i < n && is_json_space(s[i]))
+        i++;
+    int plain;
+    size_t len = i < n ? number_token(s + i, n - i, &plain) : 0;
+    size_t end = i + len;
+    while (end < n && is_json_space(s[end]))
+        end++;
+    if (len == 0 || end != n)
+        return 0;
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (c == (locale_t)0)
+        return -1;
+    locale_t was = uselocale(c);
+    errno = 0;
+    char *stop;
+    double v = strtod(s + i, &stop);
+    int ok = stop == s + i + len && !(errno == ERANGE && isinf(v));
+    uselocale(was);
+    freelocale(c);
+    if (ok)
+        *out = v;
+    return ok;
 }
 
 /* Prefix the message of the failure just recorded with the file's path. */
@@ -867,7 +1165,9 @@ static lstmsent_status check_out_tensors(const lstmsent__st_out_tensor *tensors,
                 return lstmsent__fail(LSTMSENT_ERR_INVALID, "tensor '%s': shape overflows",
                                       t->name);
         }
-        if (!lstmsent__mul_size(count, sizeof(float), &bytes) || bytes > SIZE_MAX - total)
+        /* The offsets are written as json_int_t: the data may not pass INT64_MAX. */
+        if (!lstmsent__mul_size(count, sizeof(float), &bytes) || bytes > SIZE_MAX - total ||
+            (uint64_t)(total + bytes) > (uint64_t)INT64_MAX)
             return lstmsent__fail(LSTMSENT_ERR_INVALID, "tensor '%s': data size overflows",
                                   t->name);
         if (count > 0 && t->data == NULL)
@@ -924,11 +1224,111 @@ static lstmsent_status out_checksums(const lstmsent__st_out_tensor *tensors, siz
     return st;
 }
 
-/* The 8-byte length and the padded JSON header, into *w. */
-static lstmsent_status build_header(lstmsent__json_writer *w,
-                                    const lstmsent__st_out_tensor *tensors, size_t n,
-                                    const size_t *numel, const lstmsent__st_pair *meta,
-                                    size_t n_meta)
+/* The file's first bytes: the 8-byte length, then the header, padded. */
+typedef struct header_image {
+    unsigned char *data;
+    size_t len, cap;
+} header_image;
+
+static void header_image_free(header_image *w)
+{
+    free(w->data);
+    *w = (header_image){NULL, 0, 0};
+}
+
+/* jansson's dump callback: append to the image; -1 (jansson gives up) when out of memory. */
+static int append_to_image(const char *text, size_t size, void *data)
+{
+    header_image *w = data;
+    if (size > w->cap - w->len) {
+        size_t cap = w->cap;
+        while (size > cap - w->len) {
+            if (cap > SIZE_MAX / 2)
+                return -1;
+            cap *= 2;
+        }
+        unsigned char *d = realloc(w->data, cap);
+        if (d == NULL)
+            return -1;
+        w->data = d;
+        w->cap = cap;
+    }
+    memcpy(w->data + w->len, text, size);
+    w->len += size;
+    return 0;
+}
+
+/* A tensor's entry, {"dtype":"F32","shape":[...],"data_offsets":[begin,end]} in that
+ * order; NULL when out of memory. (jansson's *_new calls take the reference they are
+ * given even when they fail, and take NULL as a failure.) */
+static json_t *tensor_entry(const lstmsent__st_out_tensor *t, size_t begin, size_t end)
+{
+    json_t *entry = json_object(), *shape = json_array(), *offsets = json_array();
+    int ok = entry != NULL && shape != NULL && offsets != NULL;
+    for (int d = 0; ok && d < t->ndim; d++)
+        ok = json_array_append_new(shape, json_integer(t->shape[d])) == 0;
+    ok = ok && json_array_append_new(offsets, json_integer((json_int_t)begin)) == 0 &&
+         json_array_append_new(offsets, json_integer((json_int_t)end)) == 0 &&
+         json_object_set_new(entry, "dtype", json_string("F32")) == 0;
+    if (ok) {
+        ok = json_object_set_new(entry, "shape", shape) == 0;
+        shape = NULL;
+    }
+    if (ok) {
+        ok = json_object_set_new(entry, "data_offsets", offsets) == 0;
+        offsets = NULL;
+    }
+    json_decref(shape);
+    json_decref(offsets);
+    if (!ok) {
+        json_decref(entry);
+        return NULL;
+    }
+    return entry;
+}
+
+/* The header as a jansson object: "__metadata__" first when there is any, then the
+ * tensors in the order given (jansson keeps the order of insertion when it writes). NULL
+ * when out of memory. */
+static json_t *header_object(const lstmsent__st_out_tensor *tensors, size_t n,
+                             const size_t *numel, const lstmsent__st_pair *meta,
+                             size_t n_meta, char sums[2][17])
+{
+    json_t *root = json_object();
+    int ok = root != NULL;
+    if (ok && n_meta > 0) {
+        json_t *m = json_object();
+        for (size_t i = 0; m != NULL && i < n_meta; i++) {
+            const char *value = strcmp(meta[i].key, LSTMSENT__ST_SUM_HEADER) == 0 ? sums[0]
+                                : strcmp(meta[i].key, LSTMSENT__ST_SUM_DATA) == 0   ? sums[1]
+                                                                                   : meta[i].value;
+            if (json_object_set_new(m, meta[i].key, json_string(value)) != 0) {
+                json_decref(m);
+                m = NULL;
+            }
+        }
+        ok = json_object_set_new(root, "__metadata__", m) == 0;
+    }
+    size_t offset = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t end = offset + numel[i] * sizeof(float);
+        ok = json_object_set_new(root, tensors[i].name, tensor_entry(&tensors[i], offset, end))
+             == 0;
+        offset = end;
+    }
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* The 8-byte length and the padded JSON header, into *w: jansson's compact form (no
+ * space, the escapes JSON requires and no others: the bytes the library wrote before it
+ * used jansson). */
+static lstmsent_status build_header(header_image *w, const lstmsent__st_out_tensor *tensors,
+                                    size_t n, const size_t *numel,
+                                    const lstmsent__st_pair *meta, size_t n_meta)
 {
     /* The checksum keys a caller lists get the checksums of what is written. */
     char sums[2][17] = {"", ""};
@@ -940,60 +1340,25 @@ static lstmsent_status build_header(lstmsent__json_writer *w,
         if (st != LSTMSENT_OK)
             return st;
     }
-    lstmsent__json_writer_init(w);
-    lstmsent__json_write_raw(w, "\0\0\0\0\0\0\0\0{", 9);
-    int first = 1;
-    if (n_meta > 0) {
-        lstmsent__json_write_raw(w, "\"__metadata__\":{", 16);
-        for (size_t i = 0; i < n_meta; i++) {
-            if (i > 0)
-                lstmsent__json_write_raw(w, ",", 1);
-            const char *value = strcmp(meta[i].key, LSTMSENT__ST_SUM_HEADER) == 0 ? sums[0]
-                                : strcmp(meta[i].key, LSTMSENT__ST_SUM_DATA) == 0   ? sums[1]
-                                                                                   : meta[i].value;
-            lstmsent__json_write_string(w, meta[i].key, strlen(meta[i].key));
-            lstmsent__json_write_raw(w, ":", 1);
-            lstmsent__json_write_string(w, value, strlen(value));
-        }
-        lstmsent__json_write_raw(w, "}", 1);
-        first = 0;
-    }
-    size_t offset = 0;
-    for (size_t i = 0; i < n; i++) {
-        const lstmsent__st_out_tensor *t = &tensors[i];
-        if (!first)
-            lstmsent__json_write_raw(w, ",", 1);
-        first = 0;
-        lstmsent__json_write_string(w, t->name, strlen(t->name));
-        lstmsent__json_write_raw(w, ":{\"dtype\":\"F32\",\"shape\":[", 25);
-        for (int d = 0; d < t->ndim; d++) {
-            if (d > 0)
-                lstmsent__json_write_raw(w, ",", 1);
-            lstmsent__json_write_i64(w, t->shape[d]);
-        }
-        lstmsent__json_write_raw(w, "],\"data_offsets\":[", 18);
-        lstmsent__json_write_u64(w, offset);
-        lstmsent__json_write_raw(w, ",", 1);
-        offset += numel[i] * sizeof(float);
-        lstmsent__json_write_u64(w, offset);
-        lstmsent__json_write_raw(w, "]}", 2);
-    }
-    lstmsent__json_write_raw(w, "}", 1);
+    *w = (header_image){malloc(256), 8, 256};
+    json_t *root = header_object(tensors, n, numel, meta, n_meta, sums);
+    int ok = w->data != NULL && root != NULL &&
+             json_dump_callback(root, append_to_image, w, JSON_COMPACT) == 0;
+    json_decref(root);
     /* The reference writer pads with spaces so that the data starts 8-byte aligned. */
-    while (w->status == LSTMSENT_OK && (w->len - 8) % 8 != 0)
-        lstmsent__json_write_raw(w, " ", 1);
-    if (w->status != LSTMSENT_OK) {
-        lstmsent_status st = w->status;
-        lstmsent__json_writer_free(w);
-        return lstmsent__fail(st, "out of memory building the header");
+    while (ok && (w->len - 8) % 8 != 0)
+        ok = append_to_image(" ", 1, w) == 0;
+    if (!ok) {
+        header_image_free(w);
+        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory building the header");
     }
     if (w->len - 8 > LSTMSENT__ST_MAX_HEADER) {
-        lstmsent__json_writer_free(w);
+        header_image_free(w);
         return lstmsent__fail(LSTMSENT_ERR_INVALID,
                               "the header would pass the %u-byte limit readers accept",
                               LSTMSENT__ST_MAX_HEADER);
     }
-    write_le64((unsigned char *)w->data, (uint64_t)(w->len - 8));
+    write_le64(w->data, (uint64_t)(w->len - 8));
     return LSTMSENT_OK;
 }
 
@@ -1007,7 +1372,7 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
     if (numel == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory");
     size_t data_len;
-    lstmsent__json_writer w;
+    header_image w;
     lstmsent_status st = check_out_tensors(tensors, n, meta, n_meta, numel, &data_len);
     if (st == LSTMSENT_OK)
         st = build_header(&w, tensors, n, numel, meta, n_meta);
@@ -1020,7 +1385,7 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
         image = malloc(w.len + data_len);
     if (image == NULL) {
         free(numel);
-        lstmsent__json_writer_free(&w);
+        header_image_free(&w);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory for a %zu-byte file",
                               data_len);
     }
@@ -1033,7 +1398,7 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
     *out = image;
     *out_len = o;
     free(numel);
-    lstmsent__json_writer_free(&w);
+    header_image_free(&w);
     return LSTMSENT_OK;
 }
 
@@ -1163,7 +1528,7 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
     if (numel == NULL)
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "out of memory");
     size_t data_len;
-    lstmsent__json_writer w;
+    header_image w;
     lstmsent_status st = check_out_tensors(tensors, n, meta, n_meta, numel, &data_len);
     if (st == LSTMSENT_OK)
         st = build_header(&w, tensors, n, numel, meta, n_meta);
@@ -1176,7 +1541,7 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
     char *tmp = malloc(cap);
     if (tmp == NULL) {
         free(numel);
-        lstmsent__json_writer_free(&w);
+        header_image_free(&w);
         return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", path);
     }
     const char *step = "cannot create a temporary file beside it";
@@ -1208,7 +1573,7 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
         unlink(tmp);
     free(tmp);
     free(numel);
-    lstmsent__json_writer_free(&w);
+    header_image_free(&w);
     char why[256];
     if (!ok)
         return lstmsent__fail(LSTMSENT_ERR_IO, "%s: %s: %s", path, step,

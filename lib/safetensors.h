@@ -83,6 +83,21 @@ typedef struct lstmsent__st_file {
  * *out is NULL, nothing is left allocated, and the message says what is wrong:
  * LSTMSENT_ERR_FORMAT for any malformed file, LSTMSENT_ERR_NOMEM, LSTMSENT_ERR_NULL. */
 lstmsent_status lstmsent__st_parse(lstmsent__st_file **out, const void *buf, size_t len);
+/* The JSON of a header, text[0, len) (the N bytes after the length field), parsed by
+ * jansson under the reader's rules (docs/model-files.md): valid UTF-8, an object first,
+ * nested at most 64 deep, no key twice in an object, no NUL in a key. Every number that is
+ * not a plain integer 0..INT64_MAX comes out as the integer -1 (jansson could not hold
+ * some of them, and no rule accepts any of them). On success *out is the object (a new
+ * reference: json_decref it); else *out is NULL and the status is LSTMSENT_ERR_FORMAT
+ * (with a message naming the rule or jansson's complaint and where), LSTMSENT_ERR_NOMEM or
+ * LSTMSENT_ERR_NULL. The tensors and the metadata are not checked here. */
+struct json_t;
+lstmsent_status lstmsent__st_parse_header(struct json_t **out, const char *text, size_t len);
+/* A metadata value that holds a number, such as "0.5": 1 and *out set when s is one JSON
+ * number (white space around it allowed) that is finite as a double (read as strtod
+ * reads, whatever the locale; an integer of any length included); 0 when it is not; -1
+ * when out of memory. Records no message: the caller knows which key it read. */
+int lstmsent__st_number(const char *s, double *out);
 /* Read the file at path whole (LSTMSENT_ERR_IO with the system's reason when it cannot)
  * and parse it as lstmsent__st_parse does; the file then owns its bytes. Messages start
  * with the path. */

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include <jansson.h>
+
 #include "safetensors.h"
 
 /* The known file; st_reference_check.py builds the same values. */
@@ -54,44 +55,32 @@ static int dump(const char *path)
         fprintf(stderr, "read: %s\n", lstmsent_last_error());
         return 1;
     }
-    lstmsent__json_writer w;
-    lstmsent__json_writer_init(&w);
-    lstmsent__json_write_raw(&w, "{\"metadata\":{", 13);
-    for (size_t i = 0; i < f->n_meta; i++) {
-        if (i > 0)
-            lstmsent__json_write_raw(&w, ",", 1);
-        lstmsent__json_write_string(&w, f->meta[i].key, strlen(f->meta[i].key));
-        lstmsent__json_write_raw(&w, ":", 1);
-        lstmsent__json_write_string(&w, f->meta[i].value, strlen(f->meta[i].value));
-    }
-    lstmsent__json_write_raw(&w, "},\"tensors\":{", 13);
+    /* Out of memory, an entry would go missing (jansson's *_new calls take NULL as a
+     * failure), which the script reports as a mismatch. */
+    json_t *meta = json_object(), *tensors = json_object();
+    for (size_t i = 0; i < f->n_meta; i++)
+        json_object_set_new(meta, f->meta[i].key, json_string(f->meta[i].value));
     for (size_t i = 0; i < f->n_tensors; i++) {
         const lstmsent__st_tensor *t = &f->tensors[i];
-        if (i > 0)
-            lstmsent__json_write_raw(&w, ",", 1);
-        lstmsent__json_write_string(&w, t->name, strlen(t->name));
-        lstmsent__json_write_raw(&w, ":{\"dtype\":", 10);
-        const char *dtype = lstmsent__st_dtype_name(t->dtype);
-        lstmsent__json_write_string(&w, dtype, strlen(dtype));
-        lstmsent__json_write_raw(&w, ",\"shape\":[", 10);
-        for (int d = 0; d < t->ndim; d++) {
-            if (d > 0)
-                lstmsent__json_write_raw(&w, ",", 1);
-            lstmsent__json_write_i64(&w, t->shape[d]);
-        }
-        lstmsent__json_write_raw(&w, "],\"hex\":\"", 9);
-        for (size_t b = t->begin; b < t->end; b++) {
-            char hex[3];
-            snprintf(hex, sizeof hex, "%02x", f->data[b]);
-            lstmsent__json_write_raw(&w, hex, 2);
-        }
-        lstmsent__json_write_raw(&w, "\"}", 2);
+        json_t *shape = json_array();
+        for (int d = 0; d < t->ndim; d++)
+            json_array_append_new(shape, json_integer(t->shape[d]));
+        char *hex = malloc(2 * (t->end - t->begin) + 1);
+        if (hex == NULL)
+            return 1;
+        for (size_t b = t->begin; b < t->end; b++)
+            snprintf(hex + 2 * (b - t->begin), 3, "%02x", f->data[b]);
+        hex[2 * (t->end - t->begin)] = '\0';
+        json_object_set_new(tensors, t->name,
+                            json_pack("{s:s,s:o,s:s}", "dtype", lstmsent__st_dtype_name(t->dtype),
+                                      "shape", shape, "hex", hex));
+        free(hex);
     }
-    lstmsent__json_write_raw(&w, "}}\n", 3);
-    int rc = w.status == LSTMSENT_OK ? 0 : 1;
+    json_t *all = json_pack("{s:o,s:o}", "metadata", meta, "tensors", tensors);
+    int rc = all != NULL && json_dumpf(all, stdout, JSON_COMPACT) == 0 ? 0 : 1;
     if (rc == 0)
-        fwrite(w.data, 1, w.len, stdout);
-    lstmsent__json_writer_free(&w);
+        putchar('\n');
+    json_decref(all);
     lstmsent__st_free(f);
     return rc;
 }

@@ -30,23 +30,24 @@ cc=${CC:-clang}
 # library and its dependencies.
 sources_for() {
     case "$1" in
-    safetensors) echo "lib/status.c lib/file.c lib/json.c lib/safetensors.c" ;;
-    json) echo "lib/status.c lib/json.c" ;;
+    safetensors | json) echo "lib/status.c lib/file.c lib/utf8.c lib/safetensors.c" ;;
     *) (cd "$root" && echo lib/*.c) ;;
     esac
 }
 xxhash_libs() {
     pkg-config --libs libxxhash 2>/dev/null || echo -lxxhash
 }
+jansson_libs() {
+    pkg-config --libs jansson 2>/dev/null || echo -ljansson
+}
 libs_for() {
     case "$1" in
-    json) echo "-lm" ;;
-    safetensors) echo "$(xxhash_libs) -lm" ;;
+    safetensors | json) echo "$(xxhash_libs) $(jansson_libs) -lm" ;;
     *)
         blas=$(pkg-config --libs openblas 2>/dev/null || pkg-config --libs blas 2>/dev/null ||
                echo -lopenblas)
         utf8=$(pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
-        echo "$blas $utf8 $(xxhash_libs) -lm -lpthread"
+        echo "$blas $utf8 $(xxhash_libs) $(jansson_libs) -lm -lpthread"
         ;;
     esac
 }
