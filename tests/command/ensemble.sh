@@ -49,7 +49,7 @@ assert abs(t["loss"] - a["loss"]) < 1e-5, (t["loss"], a["loss"])
 PY
 
 # predict: the mean of each model's own probabilities, to the printed precision.
-tail -n +2 dev.tsv | cut -f3 | head -n 200 > texts.txt
+awk -F'\t' 'NR > 1 && NR <= 201 { print $3 }' dev.tsv > texts.txt   # no pipe into head: SIGPIPE under pipefail
 printf '\nzzqx unseen words\n' >> texts.txt
 for m in m1 m2; do
     expect_exit 0 "$LSTMSENT" predict --threads 1 $m.st < texts.txt
