@@ -84,6 +84,9 @@ build() {
     (cd "$src" && env PATH="$clean_path" dpkg-buildpackage -us -uc -b) > "$work/build.log" 2>&1
     local rc=$?
     if [ "$rc" -ne 0 ]; then tail -n 60 "$work/build.log"; fi
+    # meson test's summary from dh_auto_test (none with DEB_BUILD_OPTIONS=nocheck).
+    grep -E '^(Ok|Fail|Skipped|Timeout): ' "$work/build.log" | tr -s ' \n' ' ' |
+        sed 's/^./upstream tests: &/; s/ $/\n/'
     return "$rc"
 }
 
