@@ -175,6 +175,13 @@ def main():
         lines.append(f"| {label} | {th} | {c:.3f} | {py:.3f} | {100 * (py / c - 1):+.1f}% "
                      f"({1e3 * (py - c):+.0f} µs) | {', '.join(f'{x:.3f}' for x in c_ms)}; "
                      f"{', '.join(f'{x:.3f}' for x in py_ms)} |")
+    notes = []
+    for label, th, c, py, c_ms, py_ms in rows:
+        spread = max(c_ms) - min(c_ms)
+        notes.append(f"{label} at {th} thread(s): the difference, {1e3 * (py - c):+.0f} µs, is "
+                     + ("within" if abs(py - c) <= spread else "outside")
+                     + f" the spread of the C runs ({1e3 * spread:.0f} µs).")
+    lines += [""] + [f"- {n}" for n in notes]
     lines += ["",
               "The binding passes numpy's buffers to the library as they are (int32 ids, "
               "float32 outputs and states), and ctypes releases the GIL for each call. What "
