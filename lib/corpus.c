@@ -690,36 +690,39 @@ lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpus, const char
 
 /* ---- the vocabulary as a file --------------------------------------------------------- */
 
+/* The vocabulary file: one word per line in id order, through a buffer of 64 KiB. */
+static int write_vocab(int fd, void *ctx)
+{
+    const vocab *v = ctx;
+    char buf[1 << 16];
+    size_t used = 0;
+    for (size_t id = 1; id <= v->size; id++) {
+        size_t len = v->len[id];
+        if (used + len + 1 > sizeof buf) {
+            if (lstmsent__write_all(fd, buf, used) != 0)
+                return -1;
+            used = 0;
+        }
+        if (len + 1 > sizeof buf) {     /* a word longer than the buffer: written alone */
+            if (lstmsent__write_all(fd, vocab_word(v, (int32_t)id), len) != 0 ||
+                lstmsent__write_all(fd, "\n", 1) != 0)
+                return -1;
+            continue;
+        }
+        memcpy(buf + used, vocab_word(v, (int32_t)id), len);
+        used += len;
+        buf[used++] = '\n';
+    }
+    return lstmsent__write_all(fd, buf, used);
+}
+
 lstmsent_status lstmsent_corpus_save_vocab(const lstmsent_corpus *corpus, const char *path)
 {
     lstmsent__clear_error();
     LSTMSENT__CHECK_NULL(corpus);
     LSTMSENT__CHECK_NULL(path);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        int e = errno;
-        char why[128] = "";
-        strerror_r(e, why, sizeof why);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "cannot write '%s': %s", path, why);
-    }
-    const vocab *v = &corpus->v;
-    int bad = 0;
-    for (size_t id = 1; id <= v->size && !bad; id++) {
-        bad = fwrite(vocab_word(v, (int32_t)id), 1, v->len[id], f) != v->len[id] ||
-              fputc('\n', f) == EOF;
-    }
-    int e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        char why[128] = "";
-        strerror_r(e, why, sizeof why);
-        remove(path);
-        return lstmsent__fail(LSTMSENT_ERR_IO, "cannot write '%s': %s", path, why);
-    }
-    return LSTMSENT_OK;
+    return lstmsent__write_file_atomic(path, LSTMSENT__PATH_QUOTED, write_vocab,
+                                       (void *)&corpus->v);
 }
 
 lstmsent_status lstmsent__corpus_from_words(lstmsent_corpus **out, const char *source,

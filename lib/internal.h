@@ -70,6 +70,18 @@ typedef enum lstmsent__path_style {
 lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
                                     lstmsent__path_style style);
 
+/* Write path atomically: write_fn fills "<path>.tmp.XXXXXX" (created 0666 & ~umask)
+ * through fd, returning 0, or -1 with errno set; the file is then fsync'd, closed, renamed
+ * over path and its directory synced. Any failure removes the temporary file and leaves
+ * the previous file at path as it was (LSTMSENT_ERR_IO, the step named in the message,
+ * laid out by style). */
+typedef int (*lstmsent__write_fn)(int fd, void *ctx);
+lstmsent_status lstmsent__write_file_atomic(const char *path, lstmsent__path_style style,
+                                           lstmsent__write_fn write_fn, void *ctx);
+/* write(2) until done, retrying short writes and EINTR; -1 with errno on failure. Tests
+ * can make it fail with ENOSPC after n more bytes (lstmsent__st_fail_after_bytes). */
+int lstmsent__write_all(int fd, const void *buf, size_t n);
+
 /* ---- UTF-8 (utf8.c) --------------------------------------------------------------------
  * Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above
  * U+10FFFF. 1 when s[0, n) is valid; else 0 with *bad_offset (may be NULL) set to the

@@ -5,17 +5,13 @@
  * checks, or returns NULL with nothing allocated.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <locale.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #include <jansson.h>
 #include <xxhash.h>
 
@@ -73,17 +69,6 @@ int lstmsent__st_dtype_from_name(const char *name, size_t len, lstmsent__st_dtyp
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
-
-static const char *errno_text(int err, char *buf, size_t cap)
-{
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-    return strerror_r(err, buf, cap);
-#else
-    if (strerror_r(err, buf, cap) != 0)
-        snprintf(buf, cap, "error %d", err);
-    return buf;
-#endif
-}
 
 static void format_shape(char *buf, size_t cap, const int64_t *shape, int ndim)
 {
@@ -1402,51 +1387,15 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
     return LSTMSENT_OK;
 }
 
-/* Bytes a save may still write before the injected failure; < 0 when none is armed. */
-static _Thread_local int64_t fail_after = -1;
-
-void lstmsent__st_fail_after_bytes(int64_t n)
-{
-    fail_after = n < 0 ? -1 : n;
-}
-
-/* write(2) until done, retrying short writes and EINTR; -1 with errno on failure. */
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const unsigned char *p = buf;
-    while (n > 0) {
-        size_t chunk = n < ((size_t)1 << 30) ? n : (size_t)1 << 30;
-        if (fail_after >= 0) {
-            if (fail_after == 0) {
-                errno = ENOSPC;
-                return -1;
-            }
-            if ((uint64_t)fail_after < chunk)
-                chunk = (size_t)fail_after;
-        }
-        ssize_t r = write(fd, p, chunk);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (fail_after >= 0)
-            fail_after -= r;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 static int write_floats(int fd, const float *x, size_t count)
 {
     if (!ST_BIG_ENDIAN)
-        return write_all(fd, x, count * sizeof(float));
+        return lstmsent__write_all(fd, x, count * sizeof(float));
     unsigned char buf[4096];
     while (count > 0) {
         size_t k = count < sizeof buf / 4 ? count : sizeof buf / 4;
         store_le_f32(buf, x, k);
-        if (write_all(fd, buf, k * 4) != 0)
+        if (lstmsent__write_all(fd, buf, k * 4) != 0)
             return -1;
         x += k;
         count -= k;
@@ -1454,69 +1403,21 @@ static int write_floats(int fd, const float *x, size_t count)
     return 0;
 }
 
-/* Create "<path>.tmp.XXXXXX" exclusively. Not mkstemp: that creates the file 0600, and a
- * saved model should get the usual 0666 & ~umask like any other file the user writes. */
-static int open_temp(const char *path, char *tmp, size_t cap)
-{
-    static atomic_uint_fast64_t counter;
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        uint64_t x = (uint64_t)getpid() * 0x9E3779B97F4A7C15u ^ (uint64_t)now.tv_nsec ^
-                     ((uint64_t)now.tv_sec << 20) ^ atomic_fetch_add(&counter, 1) * 0xBF58476D1CE4E5B9u;
-        x ^= x >> 31;
-        x *= 0x94D049BB133111EBu;
-        x ^= x >> 29;
-        char suffix[7];
-        for (int k = 0; k < 6; k++) {
-            suffix[k] = alphabet[x % (sizeof alphabet - 1)];
-            x /= sizeof alphabet - 1;
-        }
-        suffix[6] = '\0';
-        snprintf(tmp, cap, "%s.tmp.%s", path, suffix);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    errno = EEXIST;
-    return -1;
-}
+typedef struct save_job {
+    const header_image *w;
+    const lstmsent__st_out_tensor *tensors;
+    size_t n;
+    const size_t *numel;
+} save_job;
 
-/* fsync the directory holding path, so that the rename itself survives a crash. A file
- * system that cannot sync directories (EINVAL) has nothing more to give, and a directory
- * we may write but not read (EACCES on open) cannot be synced by us at all. */
-static int sync_dir(const char *path)
+static int write_model(int fd, void *ctx)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (slash == NULL) {
-        dir = malloc(2);
-        if (dir != NULL)
-            strcpy(dir, ".");
-    } else {
-        size_t len = slash == path ? 1 : (size_t)(slash - path);
-        dir = malloc(len + 1);
-        if (dir != NULL) {
-            memcpy(dir, path, len);
-            dir[len] = '\0';
-        }
-    }
-    if (dir == NULL) {
-        errno = ENOMEM;
+    const save_job *j = ctx;
+    if (lstmsent__write_all(fd, j->w->data, j->w->len) != 0)
         return -1;
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
-    if (fd < 0)
-        return errno == EACCES ? 0 : -1;
-    int rc = fsync(fd);
-    int err = errno;
-    close(fd);
-    if (rc != 0 && err != EINVAL) {
-        errno = err;
-        return -1;
-    }
+    for (size_t i = 0; i < j->n; i++)
+        if (write_floats(fd, j->tensors[i].data, j->numel[i]) != 0)
+            return -1;
     return 0;
 }
 
@@ -1537,50 +1438,9 @@ lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_t
         return with_path(st, path);
     }
 
-    size_t cap = strlen(path) + 16;
-    char *tmp = malloc(cap);
-    if (tmp == NULL) {
-        free(numel);
-        header_image_free(&w);
-        return lstmsent__fail(LSTMSENT_ERR_NOMEM, "%s: out of memory", path);
-    }
-    const char *step = "cannot create a temporary file beside it";
-    int fd = open_temp(path, tmp, cap);
-    int created = fd >= 0;
-    int ok = created;
-    if (ok) {
-        step = "cannot write";
-        ok = write_all(fd, w.data, w.len) == 0;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = write_floats(fd, tensors[i].data, numel[i]) == 0;
-    }
-    if (ok) {
-        step = "cannot sync";
-        ok = fsync(fd) == 0;
-    }
-    int err = errno;
-    if (created && close(fd) != 0 && ok) {
-        err = errno;
-        step = "cannot close";
-        ok = 0;
-    }
-    if (ok) {
-        step = "cannot rename the temporary file over it";
-        ok = rename(tmp, path) == 0;
-        err = errno;
-    }
-    if (!ok && created)
-        unlink(tmp);
-    free(tmp);
+    save_job job = {&w, tensors, n, numel};
+    st = lstmsent__write_file_atomic(path, LSTMSENT__PATH_PREFIX, write_model, &job);
     free(numel);
     header_image_free(&w);
-    char why[256];
-    if (!ok)
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: %s: %s", path, step,
-                              errno_text(err, why, sizeof why));
-    /* The new file is in place; only its durability across a crash is left to secure. */
-    if (sync_dir(path) != 0)
-        return lstmsent__fail(LSTMSENT_ERR_IO, "%s: saved, but syncing its directory failed: %s",
-                              path, errno_text(errno, why, sizeof why));
-    return LSTMSENT_OK;
+    return st;
 }

@@ -819,6 +819,42 @@ END_TEST
 
 /* ---- atomic saves ----------------------------------------------------------------------- */
 
+/* The vocabulary list goes through the same atomic write: a save that fails half-way
+ * leaves the previous list whole, and no temporary file (it used to delete the list). */
+START_TEST(test_failed_vocab_save_keeps_previous_file)
+{
+    lstmsent_corpus *c = small_corpus();
+    const char *one = "first";
+    lstmsent_corpus *other;
+    ck_assert_int_eq(lstmsent_corpus_create(&other, &one, NULL, 1, NULL), LSTMSENT_OK);
+    ck_assert_int_eq(lstmsent_corpus_save_vocab(other, path_a), LSTMSENT_OK);
+    size_t len;
+    unsigned char *before = read_all(path_a, &len);
+    ck_assert_uint_eq(len, 6);
+    const int64_t at[] = {0, 1, 5};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        lstmsent__st_fail_after_bytes(at[i]);
+        ck_assert_int_eq(lstmsent_corpus_save_vocab(c, path_a), LSTMSENT_ERR_IO);
+        lstmsent__st_fail_after_bytes(-1);
+        ck_assert_msg(strstr(lstmsent_last_error(), "No space left on device") != NULL, "%s",
+                      lstmsent_last_error());
+        ck_assert_int_eq(files_in_dir(), 1);
+        size_t len2;
+        unsigned char *after = read_all(path_a, &len2);
+        ck_assert(len2 == len && memcmp(before, after, len) == 0);
+        free(after);
+    }
+    ck_assert_int_eq(lstmsent_corpus_save_vocab(c, path_a), LSTMSENT_OK);
+    lstmsent_corpus *back;
+    ck_assert_int_eq(lstmsent_corpus_load_vocab(&back, path_a), LSTMSENT_OK);
+    ck_assert_uint_eq(lstmsent_corpus_vocab_size(back), lstmsent_corpus_vocab_size(c));
+    lstmsent_corpus_free(back);
+    free(before);
+    lstmsent_corpus_free(other);
+    lstmsent_corpus_free(c);
+}
+END_TEST
+
 START_TEST(test_failed_save_keeps_previous_file)
 {
     lstmsent_corpus *c = small_corpus();
@@ -1686,6 +1722,7 @@ Suite *make_suite(void)
     tcase_add_test(tc, test_seq_len_missing_is_30);
     tcase_add_test(tc, test_load_arguments);
     tcase_add_test(tc, test_failed_save_keeps_previous_file);
+    tcase_add_test(tc, test_failed_vocab_save_keeps_previous_file);
     tcase_add_test(tc, test_resume_mid_epoch_is_bit_identical);
     tcase_add_test(tc, test_resume_at_epoch_boundary_is_bit_identical);
     tcase_add_test(tc, test_resume_before_any_epoch);

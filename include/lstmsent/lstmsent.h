@@ -570,10 +570,11 @@ LSTMSENT_API lstmsent_status lstmsent_corpus_encode(const lstmsent_corpus *corpu
 /**
  * @brief Save the vocabulary as UTF-8 text, one word per line in id order (line 1 is id 1).
  *
- * Unlike the model files, this file is written in place, not atomically: a write that
- * fails removes what was written (the previous file at path is then gone too).
+ * The save is atomic, as lstmsent_model_save()'s: a temporary file in the same directory,
+ * flushed, fsync'd and renamed over path; a failed save leaves the previous file at path
+ * as it was and no temporary file.
  * @param[in] corpus the corpus whose vocabulary is saved.
- * @param[in] path the file to write, created or truncated.
+ * @param[in] path the file to write (replaced when it exists).
  * @retval LSTMSENT_OK success.
  * @retval LSTMSENT_ERR_NULL corpus or path is NULL.
  * @retval LSTMSENT_ERR_IO the file cannot be created or written.
