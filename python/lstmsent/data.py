@@ -481,9 +481,9 @@ class DataLoader(Handle):
         labelled = self.dataset.has_labels
         got = ctypes.c_size_t()
         epoch_rows = self.samples if self.samples is not None else len(self.dataset)
-        # Without drop_last, a batch larger than the whole epoch is that epoch in one
-        # batch (as PyTorch gives it); the C sampler would refuse the larger request.
-        bb = b if self.drop_last or epoch_rows >= b else epoch_rows
+        # A batch larger than the whole epoch is, as PyTorch gives it, the epoch in one
+        # batch, or with drop_last no batch at all (the C sampler refuses the request).
+        bb = b if epoch_rows >= b else (0 if self.drop_last else epoch_rows)
         if bb == 0:
             return
         while True:

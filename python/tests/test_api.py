@@ -127,6 +127,8 @@ def test_loader_epochs(corpus):
     assert len(tut) == 31 and [len(x) for x, _ in tut] == [32] * 31
     big = lstmsent.DataLoader(d, batch_size=5000)
     assert [len(x) for x, _ in big] == [3000]
+    assert list(lstmsent.DataLoader(d, batch_size=5000, drop_last=True)) == []
+    assert len(lstmsent.DataLoader(d, batch_size=5000, drop_last=True)) == 0
     unl = lstmsent.DataLoader(lstmsent.PhraseDataset(lstmsent.Corpus(["a b", "b"]), 4), 2)
     (x,) = list(unl)
     assert isinstance(x, np.ndarray) and x.shape == (2, 4)
