@@ -9,7 +9,7 @@
  *
  *   bench_step [--train data/train.tsv] [--dev data/dev.tsv] [--threads 1] [--steps 30]
  *              [--warmup 5] [--shapes 32x30,32x60] [--inference-batch 256]
- *              [--no-inference] [--no-sgemm] [--parts]
+ *              [--no-inference] [--no-sgemm] [--parts] [--embed E] [--hidden H]
  */
 #include <cblas.h>
 #include <errno.h>
@@ -69,8 +69,8 @@ static const char *part_names[PARTS] = {"zero_grad", "forward", "loss", "backwar
                                         "adam"};
 
 /* The median step of the tutorial's training loop at batch B and length T. */
-static void bench_train(const lstmsent_corpus *corpus, int B, int T, int steps, int warmup,
-                        int threads, int parts)
+static void bench_train(const lstmsent_corpus *corpus, int B, int T, int E, int H, int steps,
+                        int warmup, int threads, int parts)
 {
     lstmsent_dataset_options dopts;
     lstmsent_dataset_options_default(&dopts);
@@ -82,6 +82,10 @@ static void bench_train(const lstmsent_corpus *corpus, int B, int T, int steps, 
 
     lstmsent_model_options mo;
     lstmsent_model_options_default(&mo, lstmsent_corpus_vocab_size(corpus));
+    if (E > 0)
+        mo.embed_dim = E;
+    if (H > 0)
+        mo.hidden_dim = H;
     lstmsent_model *net;
     CHECK(lstmsent_model_create(&net, &mo));
     lstmsent_adam_options ao;
@@ -252,7 +256,7 @@ int main(int argc, char **argv)
     const char *train = LSTMSENT_DATA_DIR "/train.tsv", *dev = LSTMSENT_DATA_DIR "/dev.tsv";
     const char *shapes = "32x30";
     int threads = 1, steps = 30, warmup = 5, inf_batch = 256, inference = 1, sgemm = 1;
-    int parts = 0;
+    int parts = 0, embed = 0, hidden = 0;   /* 0: the tutorial's 400 and 256 */
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (strcmp(f, "--no-inference") == 0) {
@@ -286,6 +290,10 @@ int main(int argc, char **argv)
             warmup = (int)parse_int(f, v);
         else if (strcmp(f, "--inference-batch") == 0)
             inf_batch = (int)parse_int(f, v);
+        else if (strcmp(f, "--embed") == 0)
+            embed = (int)parse_int(f, v);
+        else if (strcmp(f, "--hidden") == 0)
+            hidden = (int)parse_int(f, v);
         else {
             fprintf(stderr, "bench_step: unknown flag %s\n", f);
             return 2;
@@ -303,7 +311,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_step: bad shape list '%s' (BxT,BxT,...)\n", shapes);
             return 2;
         }
-        bench_train(corpus, B, T, steps, warmup, threads, parts);
+        bench_train(corpus, B, T, embed, hidden, steps, warmup, threads, parts);
         s += used;
         if (*s == ',')
             s++;

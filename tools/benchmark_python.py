@@ -9,8 +9,9 @@ lstmsent package (zero_grad, forward, criterion, backward, clip_grad_norm_, Adam
 tutorial's model on train.tsv's vocabulary, real batches of 32 x 30 from the same sampler
 and seed, the state carried from batch to batch), alternating C and Python for --rounds
 rounds so that both see the same machine; each run reports the median of --steps steps
-after --warmup. Then the same for a tiny model (E = H = 8), whose step is almost all call
-overhead, so that the binding's own cost per step shows in microseconds. Writes the section
+after --warmup. Then the same for a tiny model (E = H = 8, bench_step --embed 8 --hidden 8),
+whose step is almost all call overhead, so that the binding's own cost per step shows in
+microseconds. Writes the section
 between <!-- python-benchmark:begin --> and <!-- python-benchmark:end --> of --out.
 """
 import argparse
@@ -20,7 +21,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 BEGIN, END = "<!-- python-benchmark:begin -->", "<!-- python-benchmark:end -->"
@@ -59,50 +59,6 @@ print(json.dumps({"impl": "python", "threads": threads, "median_ms":
                   1e3 * float(np.median(times)), "steps": len(times)}))
 """
 
-TINY_C = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <lstmsent/lstmsent.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
-                          return t.tv_sec + t.tv_nsec * 1e-9; }
-static int cmp(const void *a, const void *b) { double x = *(const double *)a,
-    y = *(const double *)b; return (x > y) - (x < y); }
-int main(int argc, char **argv) {
-    int steps = atoi(argv[2]), warmup = atoi(argv[3]), E = atoi(argv[4]), H = atoi(argv[5]);
-    enum { B = 32, T = 30 };
-    lstmsent_corpus *c; lstmsent_dataset *d; lstmsent_sampler *s; lstmsent_model *net;
-    lstmsent_optim *adam; lstmsent_hidden *h; lstmsent_model_options mo;
-    lstmsent_adam_options ao;
-    if (lstmsent_corpus_load_tsv(&c, argv[1], NULL) || lstmsent_dataset_create(&d, c, NULL)
-        || lstmsent_sampler_create(&s, d, 0)) return 1;
-    lstmsent_model_options_default(&mo, lstmsent_corpus_vocab_size(c));
-    mo.embed_dim = E; mo.hidden_dim = H;
-    lstmsent_adam_options_default(&ao); ao.lr = 0.01;
-    if (lstmsent_model_create(&net, &mo) || lstmsent_optim_create_adam(&adam, net, &ao)
-        || lstmsent_model_init_hidden(net, B, &h)) return 1;
-    int32_t ids[B * T], labels[B]; float out[B * 5], loss, norm; size_t got;
-    double *t = malloc(sizeof(double) * steps);
-    lstmsent_sampler_draw(s, (size_t)(steps + warmup) * B);
-    for (int k = 0; k < steps + warmup; k++) {
-        lstmsent_sampler_next_batch(s, B, 1, ids, B * T, labels, B, NULL, 0, &got);
-        double t0 = now();
-        lstmsent_optim_zero_grad(adam, net);
-        lstmsent_model_forward(net, ids, B, T, NULL, h, out, B * 5, h);
-        lstmsent_model_loss(net, labels, B, &loss, NULL);
-        lstmsent_model_backward(net);
-        lstmsent_model_clip_grad_norm(net, 5.0f, 0, &norm);
-        lstmsent_optim_step(adam, net);
-        if (k >= warmup) t[k - warmup] = now() - t0;
-    }
-    qsort(t, steps, sizeof *t, cmp);
-    printf("{\"impl\": \"c\", \"median_ms\": %.4f, \"steps\": %d}\n",
-           1e3 * (steps % 2 ? t[steps / 2] : 0.5 * (t[steps / 2 - 1] + t[steps / 2])), steps);
-    return 0;
-}
-"""
-
-
 def run_json(cmd, env):
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if p.returncode != 0:
@@ -123,30 +79,20 @@ def main():
     lib = os.path.join(build, "lib", "liblstmsent.so.0")
     env = dict(os.environ, LSTMSENT_LIBRARY=lib, PYTHONPATH=os.path.join(ROOT, "python"))
     bench_step = os.path.join(build, "tools", "bench_step")
-    tiny = os.path.join(build, "tools", "bench_python_tiny")
-    src = tiny + ".c"
-    with open(src, "w") as f:
-        f.write(TINY_C)
-    subprocess.run(["cc", "-O2", "-o", tiny, src, f"-I{os.path.join(ROOT, 'include')}",
-                    f"-I{os.path.join(build, 'include')}", lib, f"-Wl,-rpath,{os.path.dirname(lib)}"],
-                   check=True)
 
     rows = []
     for label, E, H, thread_counts in (("tutorial model (E 400, H 256)", 400, 256, (1, 2)),
                                        ("tiny model (E 8, H 8): call overhead", 8, 8, (1,))):
         for th in thread_counts:
             c_ms, py_ms = [], []
+            # The tiny model's steps take a millisecond: ten times as many of them.
+            steps = args.steps * (1 if E == 400 else 10)
+            warm = args.warmup * (1 if E == 400 else 10)
             for _ in range(args.rounds):
-                if E == 400:
-                    r = run_json([bench_step, "--threads", str(th), "--steps", str(args.steps),
-                                  "--warmup", str(args.warmup), "--shapes", "32x30",
-                                  "--no-inference", "--no-sgemm"], env)
-                else:
-                    r = run_json([tiny, train, str(args.steps * 10), str(args.warmup * 10),
-                                  str(E), str(H)], env)
+                r = run_json([bench_step, "--threads", str(th), "--steps", str(steps),
+                              "--warmup", str(warm), "--shapes", "32x30", "--embed", str(E),
+                              "--hidden", str(H), "--no-inference", "--no-sgemm"], env)
                 c_ms.append(r["median_ms"])
-                steps = args.steps * (1 if E == 400 else 10)
-                warm = args.warmup * (1 if E == 400 else 10)
                 r = run_json(["/usr/bin/python3", "-c", PY_STEP, train, str(th), str(steps),
                               str(warm), str(E), str(H)], env)
                 py_ms.append(r["median_ms"])

@@ -164,7 +164,8 @@ def path_arg(path: Any) -> bytes:
     return p
 
 
-def texts_array(texts: Any, what: str = "texts") -> "ctypes.Array[ctypes.c_char_p]":
+def texts_array(texts: Any, what: str = "texts") -> tuple:
+    """(a C array of the encoded texts, their number): what the library's text calls take."""
     encoded = [text_arg(t, f"{what}[{i}]") for i, t in enumerate(texts)]
     arr = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
     return arr, len(encoded)

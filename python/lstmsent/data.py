@@ -3,6 +3,7 @@ PhraseDataset and DataLoader over liblstmsent's corpus, dataset and sampler."""
 from __future__ import annotations
 
 import ctypes
+import os
 from collections import Counter
 from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
@@ -23,10 +24,11 @@ _TRUNCATION = {"end": 0, "start": 1}
 PathLike = Union[str, bytes, "os.PathLike[str]"]
 
 
-def _copy(p: Any, n: int, dtype: Any, shape: Optional[tuple] = None) -> Optional[np.ndarray]:
-    """A numpy copy of n values the library owns (None for a NULL pointer)."""
+def _copy(p: Any, n: int, dtype: Any, shape: Optional[tuple] = None,
+          missing: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
+    """A numpy copy of n values the library owns; ``missing`` for a NULL pointer."""
     if not p:
-        return None
+        return missing
     if n == 0:
         return np.zeros(shape or (0,), dtype)
     a = np.ctypeslib.as_array(p, shape=(n,)).astype(dtype, copy=True)
@@ -231,16 +233,15 @@ class Corpus(Handle):
         """Each phrase's SentenceId (0 without that column), int64 (a copy)."""
         p = self._p()
         n = C.corpus_phrase_count(p)
-        a = _copy(C.corpus_sentence_ids(p), n, np.int64)
-        return a if a is not None else np.zeros(n, np.int64)
+        return _copy(C.corpus_sentence_ids(p), n, np.int64, missing=np.zeros(n, np.int64))
 
     @property
     def phrase_ids(self) -> np.ndarray:
         """Each phrase's PhraseId (the row numbers 1..n without that column), int64."""
         p = self._p()
         n = C.corpus_phrase_count(p)
-        a = _copy(C.corpus_phrase_ids_column(p), n, np.int64)
-        return a if a is not None else np.arange(1, n + 1, dtype=np.int64)
+        return _copy(C.corpus_phrase_ids_column(p), n, np.int64,
+                     missing=np.arange(1, n + 1, dtype=np.int64))
 
     def word_id(self, word: str) -> int:
         """The id of a word as it stands in the vocabulary (already lower-cased).
@@ -367,16 +368,14 @@ class PhraseDataset(Handle):
         """The (N, T) padded id matrix (int32, a copy)."""
         p = self._p()
         n, t = C.dataset_rows(p), C.dataset_seq_len(p)
-        a = _copy(C.dataset_ids(p), n * t, np.int32, (n, t))
-        return a if a is not None else np.zeros((n, t), np.int32)
+        return _copy(C.dataset_ids(p), n * t, np.int32, (n, t), np.zeros((n, t), np.int32))
 
     @property
     def lengths(self) -> np.ndarray:
         """(N) the number of real ids in each row, min(phrase length, T) (int32, a copy)."""
         p = self._p()
         n = C.dataset_rows(p)
-        a = _copy(C.dataset_lengths(p), n, np.int32)
-        return a if a is not None else np.zeros(n, np.int32)
+        return _copy(C.dataset_lengths(p), n, np.int32, missing=np.zeros(n, np.int32))
 
     @property
     def labels(self) -> Optional[np.ndarray]:
@@ -389,16 +388,14 @@ class PhraseDataset(Handle):
         """(N) each row's SentenceId (int64, a copy): what sentence accuracy reads."""
         p = self._p()
         n = C.dataset_rows(p)
-        a = _copy(C.dataset_sentence_ids(p), n, np.int64)
-        return a if a is not None else np.zeros(n, np.int64)
+        return _copy(C.dataset_sentence_ids(p), n, np.int64, missing=np.zeros(n, np.int64))
 
     @property
     def phrase_ids(self) -> np.ndarray:
         """(N) each row's PhraseId (int64, a copy)."""
         p = self._p()
         n = C.dataset_rows(p)
-        a = _copy(C.dataset_phrase_ids(p), n, np.int64)
-        return a if a is not None else np.zeros(n, np.int64)
+        return _copy(C.dataset_phrase_ids(p), n, np.int64, missing=np.zeros(n, np.int64))
 
     def __getitem__(self, i: int):
         p = self._p()
@@ -512,5 +509,4 @@ class DataLoader(Handle):
         """The row numbers of the current epoch, in batch order (a copy)."""
         n = ctypes.c_size_t()
         r = C.sampler_rows(self._p(), ctypes.byref(n))
-        a = _copy(r, n.value, np.int64)
-        return a if a is not None else np.zeros(0, np.int64)
+        return _copy(r, n.value, np.int64, missing=np.zeros(0, np.int64))

@@ -37,8 +37,10 @@ POOLINGS = {"last_step": 0, "last_token": 1}
 # ----------------------------------------------------------------------------------------
 
 class _HiddenHandle(Handle):
+    """A C state; freed when the last view of its memory is gone (never closed by hand)."""
     _kind = "hidden"
     _free_fn = C.hidden_free
+    c_addr: int     # where its c starts, to recognise (h, c) handed back as plain arrays
 
 
 # The states this package made, by the address of their h: a state handed back as plain
@@ -47,9 +49,8 @@ _states: "weakref.WeakValueDictionary[int, _HiddenHandle]" = weakref.WeakValueDi
 
 
 def _view(p: Any, handle: _HiddenHandle, shape: tuple) -> np.ndarray:
-    n = int(np.prod(shape))
-    addr = ctypes.cast(p, ctypes.c_void_p).value
-    buf = (ctypes.c_float * n).from_address(addr)
+    n = shape[0] * shape[1] * shape[2]
+    buf = (ctypes.c_float * n).from_address(ctypes.cast(p, ctypes.c_void_p).value)
     buf._owner = handle            # the memory lives as long as any view of it
     return np.frombuffer(buf, dtype=np.float32).reshape(shape)
 
@@ -61,22 +62,20 @@ class Hidden(tuple):
 
     _handle: _HiddenHandle
 
-    def __new__(cls, handle: _HiddenHandle):
-        p = handle._p()
-        shape = (C.hidden_num_layers(p), C.hidden_batch(p), C.hidden_dim(p))
-        self = super().__new__(cls, (_view(C.hidden_h(p), handle, shape),
-                                     _view(C.hidden_c(p), handle, shape)))
-        self._handle = handle
-        _states[self[0].ctypes.data] = handle
-        return self
-
     @classmethod
     def _create(cls, layers: int, batch: int, dim: int) -> "Hidden":
         out = ctypes.c_void_p()
         check(C.hidden_create(ctypes.byref(out), layers, batch, dim))
-        h = _HiddenHandle()
-        h._adopt(out.value)
-        return cls(h)
+        handle = _HiddenHandle()
+        handle._adopt(out.value)
+        shape = (layers, batch, dim)
+        h, c = _view(C.hidden_h(out.value), handle, shape), _view(C.hidden_c(out.value),
+                                                                 handle, shape)
+        handle.c_addr = c.ctypes.data
+        self = super().__new__(cls, (h, c))
+        self._handle = handle
+        _states[h.ctypes.data] = handle
+        return self
 
     @property
     def shape(self) -> tuple:
@@ -84,10 +83,10 @@ class Hidden(tuple):
         return self[0].shape
 
 
-def _state_handle(hidden: Any, shape: tuple) -> int:
-    """The C state to read for ``hidden``: its own when it is (the arrays of) a state this
-    package made, else a new one holding a copy of the two arrays."""
-    if isinstance(hidden, Hidden) and not hidden._handle.closed:
+def _state_handle(hidden: Any, shape: tuple) -> Tuple[int, Any]:
+    """The C state to read for ``hidden`` and what keeps it alive: its own when it is (the
+    arrays of) a state this package made, else a new one holding a copy of the two."""
+    if isinstance(hidden, Hidden):
         if hidden.shape != shape:
             raise ShapeError(f"hidden state of shape {hidden.shape}, the model wants {shape}",
                              -12)
@@ -98,9 +97,8 @@ def _state_handle(hidden: Any, shape: tuple) -> int:
         raise TypeError("hidden must be (h, c), as init_hidden returns it") from None
     ha, ca = np.asarray(h), np.asarray(c)
     handle = _states.get(ha.ctypes.data) if ha.dtype == np.float32 else None
-    if (handle is not None and not handle.closed and ha.shape == shape and ca.shape == shape
-            and ha.flags.c_contiguous and ca.flags.c_contiguous
-            and ca.ctypes.data == ctypes.cast(C.hidden_c(handle._p()), ctypes.c_void_p).value):
+    if (handle is not None and ha.shape == shape and ca.shape == shape
+            and ha.flags.c_contiguous and ca.ctypes.data == handle.c_addr):
         return handle._p(), handle
     new = Hidden._create(*shape)
     new[0][...] = as_floats(ha, "h", shape)
@@ -112,7 +110,8 @@ def _state_handle(hidden: Any, shape: tuple) -> int:
 # Outputs and losses
 # ----------------------------------------------------------------------------------------
 
-# id(output array) -> (weakref to it, weakref to the model whose latest forward made it)
+# id(output array) -> (weakref to it, whose callback removes the entry; weakref to the
+# model whose forward made it). The model's _last_output says whether it is the latest.
 _outputs: dict[int, tuple] = {}
 
 
@@ -173,12 +172,10 @@ def criterion(output: np.ndarray, labels: Any) -> Loss:
         StateError: output is not the latest forward's output of a live model.
     """
     entry = _outputs.get(id(output))
-    if entry is None or entry[0]() is not output or entry[1]() is None:
+    net = entry[1]() if entry is not None else None
+    if net is None or net._last_output is None or net._last_output() is not output:
         raise StateError("criterion needs the output array of a SentimentRNN's latest "
                          "forward (the loss is computed from the model's last forward)", -15)
-    net = entry[1]()
-    if net._last_output is None or net._last_output() is not output:
-        raise StateError("this output is not from its model's latest forward", -15)
     return net.loss(labels)
 
 
@@ -434,6 +431,7 @@ class SentimentRNN(Handle):
                               out.ctypes.data, out.size, h_out._handle._p()))
         del keep
         key = id(out)
+        # The entry's own weakref to out removes the entry when out goes.
         _outputs[key] = (weakref.ref(out, lambda _r, k=key: _forget_output(k)),
                          weakref.ref(self))
         self._last_output = weakref.ref(out)

@@ -3,7 +3,6 @@ trained model, made once per test session in a temporary directory."""
 import os
 import sys
 
-import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))

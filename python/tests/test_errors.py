@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import lstmsent
-from conftest import tiny_net
 
 
 def test_hierarchy():

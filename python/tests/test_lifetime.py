@@ -2,7 +2,6 @@
 import gc
 import resource
 
-import numpy as np
 
 import lstmsent
 from lstmsent import _core
