@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include "internal.h"
-#include "safetensors.h"   /* lstmsent__st_fail_after_bytes, the tests' hook */
 
 static const char *reason(int err, char *buf, size_t cap)
 {

@@ -78,9 +78,11 @@ lstmsent_status lstmsent__read_file(char **data, size_t *len, const char *path,
 typedef int (*lstmsent__write_fn)(int fd, void *ctx);
 lstmsent_status lstmsent__write_file_atomic(const char *path, lstmsent__path_style style,
                                            lstmsent__write_fn write_fn, void *ctx);
-/* write(2) until done, retrying short writes and EINTR; -1 with errno on failure. Tests
- * can make it fail with ENOSPC after n more bytes (lstmsent__st_fail_after_bytes). */
+/* write(2) until done, retrying short writes and EINTR; -1 with errno on failure. */
 int lstmsent__write_all(int fd, const void *buf, size_t n);
+/* Tests only: make this thread's writes (every save) fail with ENOSPC once n more bytes
+ * have been written (n < 0, the default, turns it off). It stays armed until turned off. */
+void lstmsent__st_fail_after_bytes(int64_t n);
 
 /* ---- UTF-8 (utf8.c) --------------------------------------------------------------------
  * Strict UTF-8, as Python's decoder: no overlong forms, no surrogates, nothing above

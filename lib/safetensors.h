@@ -174,8 +174,4 @@ lstmsent_status lstmsent__st_serialize_f32(unsigned char **out, size_t *out_len,
 lstmsent_status lstmsent__st_save_f32(const char *path, const lstmsent__st_out_tensor *tensors,
                                       size_t n, const lstmsent__st_pair *meta, size_t n_meta);
 
-/* Tests only: make this thread's saves fail with ENOSPC once n more bytes have been
- * written (n < 0, the default, turns it off). It stays armed until turned off. */
-void lstmsent__st_fail_after_bytes(int64_t n);
-
 #endif /* LSTMSENT_SAFETENSORS_H */
